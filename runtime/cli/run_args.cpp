@@ -1,0 +1,107 @@
+#include "run_args.hpp"
+
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+
+namespace ringrt::cli {
+
+const char* run_usage() {
+  return "usage: ringrt-run MODEL.rrt --input X.npy [--output Y.npy] [options]\n"
+         "\n"
+         "Runs a ringrt model over each sequence of X.npy and writes the outputs.\n"
+         "  X.npy: float32 (float64 and float16 are converted), C order, shape [T, E] or [B, T, E]\n"
+         "  Y.npy: float32 [B, H] (last timestep of each sequence), or [B, T, H] with --all-timesteps\n"
+         "\n"
+         "options:\n"
+         "  --input PATH        input array (required)\n"
+         "  --output PATH       output array (written atomically; omitted: outputs are not saved)\n"
+         "  --threads N         ring workers / threads (default: number of online cores)\n"
+         "  --chunk C           tokens per query block and KV chunk (default 256)\n"
+         "  --max-context N     longest sequence the session plans for (default: the input's T)\n"
+         "  --all-timesteps     write every timestep's output, not just the last\n"
+         "  --quiet             print nothing but errors\n"
+         "  -h, --help          show this help\n"
+         "\n"
+         "exit status: 0 success, 1 bad model/input or runtime failure, 2 usage error\n";
+}
+
+namespace {
+
+bool parse_uint(const char* text, uint64_t max, uint64_t* out) {
+  if (!text || !*text || *text == '-' || *text == '+') return false;
+  errno = 0;
+  char* end = nullptr;
+  const unsigned long long v = std::strtoull(text, &end, 10);
+  if (errno != 0 || *end != '\0' || v > max) return false;
+  *out = v;
+  return true;
+}
+
+}  // namespace
+
+ParseResult parse_run_args(int argc, char** argv, RunArgs* a, std::string* error) {
+  for (int i = 1; i < argc; ++i) {
+    const char* arg = argv[i];
+    auto value = [&](const char* name) -> const char* {
+      if (i + 1 >= argc) {
+        *error = std::string(name) + " needs a value";
+        return nullptr;
+      }
+      return argv[++i];
+    };
+    auto number = [&](const char* name, uint64_t min, uint64_t max, uint64_t* out) {
+      const char* v = value(name);
+      if (!v) return false;
+      if (!parse_uint(v, max, out) || *out < min) {
+        *error = std::string(name) + " must be an integer in [" + std::to_string(min) + ", " +
+                 std::to_string(max) + "], got '" + v + "'";
+        return false;
+      }
+      return true;
+    };
+    uint64_t n = 0;
+    if (!std::strcmp(arg, "-h") || !std::strcmp(arg, "--help")) return ParseResult::kHelp;
+    if (!std::strcmp(arg, "--input")) {
+      const char* v = value(arg);
+      if (!v) return ParseResult::kError;
+      a->input = v;
+    } else if (!std::strcmp(arg, "--output")) {
+      const char* v = value(arg);
+      if (!v) return ParseResult::kError;
+      a->output = v;
+    } else if (!std::strcmp(arg, "--threads")) {
+      if (!number(arg, 1, 64, &n)) return ParseResult::kError;
+      a->threads = static_cast<uint32_t>(n);
+    } else if (!std::strcmp(arg, "--chunk")) {
+      if (!number(arg, 1, 4096, &n)) return ParseResult::kError;
+      a->chunk = static_cast<uint32_t>(n);
+    } else if (!std::strcmp(arg, "--max-context")) {
+      if (!number(arg, 1, 1ull << 40, &n)) return ParseResult::kError;
+      a->max_context = n;
+    } else if (!std::strcmp(arg, "--all-timesteps")) {
+      a->all_timesteps = true;
+    } else if (!std::strcmp(arg, "--quiet")) {
+      a->quiet = true;
+    } else if (arg[0] == '-' && arg[1] != '\0') {
+      *error = std::string("unknown option '") + arg + "'";
+      return ParseResult::kError;
+    } else if (a->model.empty()) {
+      a->model = arg;
+    } else {
+      *error = std::string("unexpected argument '") + arg + "' (the model is '" + a->model + "')";
+      return ParseResult::kError;
+    }
+  }
+  if (a->model.empty()) {
+    *error = "missing the model file";
+    return ParseResult::kError;
+  }
+  if (a->input.empty()) {
+    *error = "missing --input";
+    return ParseResult::kError;
+  }
+  return ParseResult::kRun;
+}
+
+}  // namespace ringrt::cli

@@ -1,0 +1,26 @@
+// Command-line options of ringrt-run.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+namespace ringrt::cli {
+
+struct RunArgs {
+  std::string model;
+  std::string input;
+  std::string output;        // empty: no output file
+  uint32_t threads = 0;      // 0: online cores
+  uint32_t chunk = 256;
+  uint64_t max_context = 0;  // 0: the input's sequence length
+  bool all_timesteps = false;
+  bool quiet = false;
+};
+
+enum class ParseResult { kRun, kHelp, kError };
+
+// Parses argv; on kError writes the reason into *error.
+ParseResult parse_run_args(int argc, char** argv, RunArgs* args, std::string* error);
+const char* run_usage();
+
+}  // namespace ringrt::cli

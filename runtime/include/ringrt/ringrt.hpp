@@ -1,0 +1,115 @@
+// ringrt C++ API: load a .rrt model once, create sessions, stream tokens.
+//
+//   std::unique_ptr<ringrt::Model> model;
+//   ringrt::Status s = ringrt::Model::load("model.rrt", &model);
+//   ringrt::SessionOptions opts;              // workers, chunk, max_context
+//   std::unique_ptr<ringrt::Session> session;
+//   s = ringrt::Session::create(*model, opts, &session);
+//   s = session->append(x, n, embed_dim);     // any number of tokens, any time
+//   const float* y = session->output();       // [hidden_size], last timestep
+//   session->reset();                         // start a new sequence
+//
+// Every buffer a session uses is planned and allocated once, in Session::create;
+// append(), output() and reset() never call the system heap. No exceptions are
+// thrown; failures are reported as ringrt::Status values.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+
+#include "ringrt/status.hpp"
+
+namespace ringrt {
+
+struct ModelInfo {
+  uint32_t embed_dim;
+  uint32_t hidden_size;
+  uint32_t num_heads;
+  uint32_t num_layers;
+  uint16_t schema_major;
+  uint16_t schema_minor;
+  bool weights_f16;     // stored as float16 (widened to float32 at session creation)
+  uint64_t file_bytes;  // size of the mapped model file
+};
+
+class ModelImpl;
+
+// A verified, memory-mapped model. Immutable and shareable by any number of sessions
+// (it must outlive them).
+class Model {
+ public:
+  struct LoadOptions {
+    bool verify_checksum = true;  // hash the weights once at load to detect damage
+  };
+  // mmaps `path`, runs the FlatBuffers verifier and checks identifier, schema version,
+  // options, every tensor's name, shape, dtype, alignment and bounds, and the checksum.
+  static Status load(const char* path, std::unique_ptr<Model>* out);
+  static Status load(const char* path, const LoadOptions& options, std::unique_ptr<Model>* out);
+  ~Model();
+
+  ModelInfo info() const;
+  const ModelImpl& impl() const { return *impl_; }
+
+ private:
+  explicit Model(ModelImpl* impl) : impl_(impl) {}
+  ModelImpl* impl_;
+};
+
+struct SessionOptions {
+  uint32_t workers = 0;          // ring workers = threads; 0: number of online cores
+  uint32_t chunk = 256;          // tokens per query block and per KV chunk
+  uint64_t max_context = 8192;   // longest sequence the session accepts (KV history)
+};
+
+// One named buffer of the session's arena.
+struct PlanEntry {
+  const char* name;   // static string, e.g. "kv.store"
+  uint64_t bytes;
+  uint64_t offset;    // from the start of the arena
+};
+
+// Every buffer a session allocates, computed without allocating it.
+struct MemoryPlan {
+  static constexpr std::size_t kMaxEntries = 32;
+  PlanEntry entries[kMaxEntries];
+  std::size_t count = 0;
+  uint64_t arena_bytes = 0;     // one allocation holding every entry
+  uint64_t kv_bytes = 0;        // KV history bytes at max_context (inside the arena for the memory store)
+  uint32_t workers = 0;         // resolved worker count
+  uint32_t chunk = 0;
+  uint64_t max_context = 0;
+};
+
+// Computes the plan a Session::create with these options would allocate.
+Status plan_session(const Model& model, const SessionOptions& options, MemoryPlan* plan);
+
+class SessionImpl;
+
+class Session {
+ public:
+  static Status create(const Model& model, const SessionOptions& options, std::unique_ptr<Session>* out);
+  ~Session();
+
+  // Feeds `tokens` rows of `width` floats (row-major; width must equal embed_dim).
+  // On success the last-timestep output is available from output(). If
+  // `all_outputs` is non-null it receives tokens * hidden_size floats: the output
+  // of every appended timestep. On failure (wrong width, NaN/Inf, beyond
+  // max_context) the session keeps the sequence it had and stays usable.
+  Status append(const float* x, std::size_t tokens, std::size_t width, float* all_outputs = nullptr);
+
+  // Last-timestep output, hidden_size floats; nullptr before the first append.
+  const float* output() const;
+  uint64_t length() const;  // tokens in the current sequence
+  void reset();             // forget the sequence; keeps every buffer
+
+  const MemoryPlan& plan() const;
+
+ private:
+  explicit Session(SessionImpl* impl) : impl_(impl) {}
+  SessionImpl* impl_;
+};
+
+const char* version();
+
+}  // namespace ringrt

@@ -1,0 +1,51 @@
+// The KV history: every layer's keys and values for positions [0, length).
+// A store is written once per token and layer, and read a chunk at a time into
+// the ring slots. Layout per layer: K and V, head-major, D contiguous floats per
+// position, so one head's chunk is a contiguous [n, D] block.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+#include "ringrt/status.hpp"
+
+namespace ringrt {
+
+enum class KvKind : uint32_t { kKey = 0, kValue = 1 };
+
+struct KvGeometry {
+  uint32_t layers;
+  uint32_t heads;
+  uint32_t head_dim;
+  uint64_t capacity;  // positions
+};
+
+class KvStore {
+ public:
+  virtual ~KvStore() = default;
+  // Copies K and V of rows [0, rows) from `qkv` (row stride `qkv_stride`, K at
+  // column H, V at 2H) to positions [start, start + rows) of `layer`.
+  virtual Status write(uint32_t layer, uint64_t start, std::size_t rows, const float* qkv,
+                       std::size_t qkv_stride) = 0;
+  // Positions [start, start + n) of one head: *out points to n * head_dim floats.
+  // A store that cannot return memory in place reads into `scratch` (n * head_dim floats).
+  virtual Status read(uint32_t layer, uint32_t head, KvKind kind, uint64_t start, std::size_t n,
+                      float* scratch, const float** out) = 0;
+};
+
+// The memory store: the whole history inside the session arena.
+class MemoryKvStore final : public KvStore {
+ public:
+  MemoryKvStore(const KvGeometry& g, float* storage) : g_(g), data_(storage) {}
+  Status write(uint32_t layer, uint64_t start, std::size_t rows, const float* qkv,
+               std::size_t qkv_stride) override;
+  Status read(uint32_t layer, uint32_t head, KvKind kind, uint64_t start, std::size_t n, float* scratch,
+              const float** out) override;
+
+ private:
+  float* head_base(uint32_t layer, KvKind kind, uint32_t head) const;
+  KvGeometry g_;
+  float* data_;
+};
+
+}  // namespace ringrt

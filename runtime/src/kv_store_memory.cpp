@@ -1,0 +1,32 @@
+#include <cstring>
+
+#include "kv_store.hpp"
+
+namespace ringrt {
+
+float* MemoryKvStore::head_base(uint32_t layer, KvKind kind, uint32_t head) const {
+  const uint64_t per_head = g_.capacity * g_.head_dim;
+  const uint64_t index = (static_cast<uint64_t>(layer) * 2 + static_cast<uint32_t>(kind)) * g_.heads + head;
+  return data_ + index * per_head;
+}
+
+Status MemoryKvStore::write(uint32_t layer, uint64_t start, std::size_t rows, const float* qkv,
+                            std::size_t qkv_stride) {
+  const std::size_t D = g_.head_dim, H = static_cast<std::size_t>(g_.heads) * D;
+  for (uint32_t kind = 0; kind < 2; ++kind) {
+    for (uint32_t j = 0; j < g_.heads; ++j) {
+      float* dst = head_base(layer, static_cast<KvKind>(kind), j) + start * D;
+      const float* src = qkv + (kind + 1) * H + j * D;
+      for (std::size_t r = 0; r < rows; ++r) std::memcpy(dst + r * D, src + r * qkv_stride, D * sizeof(float));
+    }
+  }
+  return Status::Ok();
+}
+
+Status MemoryKvStore::read(uint32_t layer, uint32_t head, KvKind kind, uint64_t start, std::size_t, float*,
+                           const float** out) {
+  *out = head_base(layer, kind, head) + start * g_.head_dim;
+  return Status::Ok();
+}
+
+}  // namespace ringrt

@@ -1,0 +1,50 @@
+#include "mapped_file.hpp"
+
+#include <cerrno>
+#include <cstring>
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+namespace ringrt {
+
+MappedFile::~MappedFile() {
+  if (data_) munmap(data_, size_);
+}
+
+Status MappedFile::open(const char* path) {
+  const int fd = ::open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    return Status::Error(StatusCode::kIoError, "%s: cannot open: %s", path, std::strerror(errno));
+  }
+  struct stat st;
+  if (fstat(fd, &st) != 0) {
+    const int err = errno;
+    close(fd);
+    return Status::Error(StatusCode::kIoError, "%s: cannot stat: %s", path, std::strerror(err));
+  }
+  if (S_ISDIR(st.st_mode)) {
+    close(fd);
+    return Status::Error(StatusCode::kIoError, "%s: is a directory, expected a model file", path);
+  }
+  if (!S_ISREG(st.st_mode)) {
+    close(fd);
+    return Status::Error(StatusCode::kIoError, "%s: not a regular file", path);
+  }
+  if (st.st_size == 0) {
+    close(fd);
+    return Status::Error(StatusCode::kInvalidModel, "%s: file is empty", path);
+  }
+  void* p = mmap(nullptr, static_cast<std::size_t>(st.st_size), PROT_READ, MAP_PRIVATE, fd, 0);
+  const int err = errno;
+  close(fd);
+  if (p == MAP_FAILED) {
+    return Status::Error(StatusCode::kIoError, "%s: cannot mmap: %s", path, std::strerror(err));
+  }
+  data_ = static_cast<uint8_t*>(p);
+  size_ = static_cast<std::size_t>(st.st_size);
+  return Status::Ok();
+}
+
+}  // namespace ringrt

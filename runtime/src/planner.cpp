@@ -1,0 +1,110 @@
+#include "planner.hpp"
+
+#include <unistd.h>
+#include <xnnpack.h>
+
+#include "model_impl.hpp"
+#include "xnn_fully_connected.hpp"
+
+namespace ringrt {
+
+namespace {
+
+constexpr uint64_t kAlign = 64;
+constexpr uint32_t kMaxWorkers = 64;
+constexpr uint32_t kMaxChunk = 4096;
+constexpr uint64_t kMaxContext = 1ull << 40;
+
+uint64_t round_up(uint64_t v, uint64_t a) { return (v + a - 1) / a * a; }
+
+// Every float buffer gets XNN_EXTRA_BYTES of readable slack, as XNNPACK reads past ends.
+uint64_t floats(uint64_t count) { return round_up(count * sizeof(float) + XNN_EXTRA_BYTES, kAlign); }
+
+}  // namespace
+
+uint32_t resolve_workers(uint32_t requested) {
+  if (requested == 0) {
+    const long online = sysconf(_SC_NPROCESSORS_ONLN);
+    requested = online > 0 ? static_cast<uint32_t>(online) : 1;
+  }
+  return requested > kMaxWorkers ? kMaxWorkers : requested;
+}
+
+Status plan_buffers(const ModelOptions& m, bool weights_f16, const SessionOptions& o, MemoryPlan* plan,
+                    PlanDetails* details) {
+  if (o.chunk == 0 || o.chunk > kMaxChunk) {
+    return Status::Error(StatusCode::kInvalidArgument, "chunk must be in [1, %u], got %u", kMaxChunk, o.chunk);
+  }
+  if (o.max_context == 0 || o.max_context > kMaxContext) {
+    return Status::Error(StatusCode::kInvalidArgument, "max_context must be in [1, 2^40], got %llu",
+                         static_cast<unsigned long long>(o.max_context));
+  }
+  if (o.workers > kMaxWorkers) {
+    return Status::Error(StatusCode::kInvalidArgument, "workers must be at most %u, got %u", kMaxWorkers,
+                         o.workers);
+  }
+  const std::size_t P = resolve_workers(o.workers), C = o.chunk;
+  const std::size_t E = m.embed_dim, H = m.hidden_size, heads = m.num_heads, D = m.head_dim(), L = m.num_layers;
+  const uint64_t rows = P * C;
+
+  // XNNPACK operator footprints, measured by creating each shape once.
+  const FcShape dense[5] = {{E, H, E, H, true}, {H, 3 * H, H, 3 * H, true}, {H, H, H, H, true},
+                            {H, 4 * H, H, 4 * H, true}, {4 * H, H, 4 * H, H, true}};
+  for (int i = 0; i < 5; ++i) {
+    details->dense_bytes[i] = 0;
+    if (i == 0 && !m.has_input_projection()) continue;
+    RINGRT_RETURN_IF_ERROR(FullyConnected::footprint(dense[i], &details->dense_bytes[i]));
+    details->dense_bytes[i] = round_up(details->dense_bytes[i] + 4096, kAlign);
+  }
+  const FcShape k_op{D, C, 3 * H, C, false}, v_op{C, D, C, D, true};
+  RINGRT_RETURN_IF_ERROR(FullyConnected::footprint(k_op, &details->slot_op_bytes[0]));
+  RINGRT_RETURN_IF_ERROR(FullyConnected::footprint(v_op, &details->slot_op_bytes[1]));
+  for (std::size_t& b : details->slot_op_bytes) b = round_up(b + 4096, kAlign);
+  details->f16_scratch_floats = weights_f16 ? 4 * H * H + 4 * H + (E * H) : 0;
+
+  uint64_t bytes[kPlanCount];
+  const char* names[kPlanCount];
+  auto set = [&](PlanSlot s, const char* name, uint64_t b) {
+    names[s] = name;
+    bytes[s] = b;
+  };
+  set(kPlanInput, "activations.input", floats(rows * E));
+  set(kPlanResidual, "activations.residual", floats(rows * H));
+  set(kPlanNormed, "activations.normed", floats(rows * H));
+  set(kPlanQkv, "activations.qkv", floats(rows * 3 * H));
+  set(kPlanAttention, "activations.attention", floats(rows * H));
+  set(kPlanFfn, "activations.ffn", floats(rows * 4 * H));
+  set(kPlanScores, "ring.scores", P * floats(C * C));
+  set(kPlanPv, "ring.pv", P * floats(C * D));
+  set(kPlanSoftmax, "ring.softmax_state", P * floats(heads * C * 2 + C));
+  set(kPlanNormWeights, "weights.norms", floats((2 * L + 1) * 2 * H));
+  set(kPlanF16Scratch, "weights.f16_scratch", details->f16_scratch_floats ? floats(details->f16_scratch_floats) : 0);
+  uint64_t dense_total = details->dense_bytes[0];
+  for (int i = 1; i < 5; ++i) dense_total += L * details->dense_bytes[i];
+  set(kPlanDenseOps, "xnnpack.dense_ops", dense_total);
+  set(kPlanSlotOps, "xnnpack.ring_slots", (P + 1) * heads * (details->slot_op_bytes[0] + details->slot_op_bytes[1]));
+  set(kPlanOutput, "output.last", floats(H));
+  set(kPlanKvStore, "kv.store", floats(L * 2 * o.max_context * H));
+
+  plan->count = 0;
+  uint64_t offset = 0;
+  for (std::size_t s = 0; s < kPlanCount; ++s) {
+    plan->entries[s] = PlanEntry{names[s], bytes[s], offset};
+    offset += bytes[s];
+  }
+  plan->count = kPlanCount;
+  plan->arena_bytes = round_up(offset, 4096);
+  plan->kv_bytes = bytes[kPlanKvStore];
+  plan->workers = static_cast<uint32_t>(P);
+  plan->chunk = static_cast<uint32_t>(C);
+  plan->max_context = o.max_context;
+  return Status::Ok();
+}
+
+Status plan_session(const Model& model, const SessionOptions& options, MemoryPlan* plan) {
+  if (!plan) return Status::Error(StatusCode::kInvalidArgument, "plan_session: null plan");
+  PlanDetails details;
+  return plan_buffers(model.impl().options(), model.info().weights_f16, options, plan, &details);
+}
+
+}  // namespace ringrt

@@ -1,0 +1,46 @@
+// The planner: every buffer a session needs, sized from the model and the session
+// options before anything is allocated. Session::create allocates exactly this.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+#include "model_contract.hpp"
+#include "ringrt/ringrt.hpp"
+
+namespace ringrt {
+
+// Indices of the plan's entries (the order the arena is laid out in).
+enum PlanSlot : std::size_t {
+  kPlanInput,
+  kPlanResidual,
+  kPlanNormed,
+  kPlanQkv,
+  kPlanAttention,
+  kPlanFfn,
+  kPlanScores,
+  kPlanPv,
+  kPlanSoftmax,
+  kPlanNormWeights,
+  kPlanF16Scratch,
+  kPlanDenseOps,
+  kPlanSlotOps,
+  kPlanOutput,
+  kPlanKvStore,
+  kPlanCount
+};
+
+// Sizes the planner derived, used by the session to carve the arena.
+struct PlanDetails {
+  std::size_t dense_bytes[5];     // XNNPACK pool bytes: input proj, qkv, out, up, down
+  std::size_t slot_op_bytes[2];   // one K operator, one V operator of a ring slot
+  std::size_t f16_scratch_floats; // 0 for float32 models
+};
+
+Status plan_buffers(const ModelOptions& model, bool weights_f16, const SessionOptions& options,
+                    MemoryPlan* plan, PlanDetails* details);
+
+// Worker count for `requested` (0 = online cores), clamped to [1, 64].
+uint32_t resolve_workers(uint32_t requested);
+
+}  // namespace ringrt

@@ -1,0 +1,185 @@
+#include "ring_scheduler.hpp"
+
+#include <cmath>
+#include <cstring>
+
+#include "vector_math.hpp"
+
+namespace ringrt {
+
+namespace {
+constexpr std::size_t kMaxWorkers = 64;
+}
+
+struct RingScheduler::Round {
+  RingScheduler* self;
+  uint32_t layer;
+  uint64_t start;          // position of query row 0
+  uint64_t end;            // start + rows: KV positions [0, end) exist
+  const float* qkv;
+  float* attention;
+  std::size_t active;      // A: workers with queries this round
+  std::size_t block_rows;  // query rows per worker (the last may have fewer)
+  std::size_t rows;
+  uint64_t last_chunk[kMaxWorkers];  // last KV chunk each worker needs
+  uint64_t step;                     // current step (read by step_item)
+  uint64_t chunks;                   // KV chunks entering the ring this round
+  Status status[kMaxWorkers];        // per worker, first failure
+  float scale;
+};
+
+void RingScheduler::bind(const RingGeometry& g, RingSlot* slots, RingWorkerBuffers* buffers, KvStore* store,
+                         ThreadPool* threads) {
+  g_ = g;
+  slots_ = slots;
+  buffers_ = buffers;
+  store_ = store;
+  threads_ = threads;
+}
+
+Status RingScheduler::prepare_share(const Round& rd, uint64_t chunk, std::size_t worker) {
+  const std::size_t C = g_.chunk, D = g_.head_dim, H = static_cast<std::size_t>(g_.heads) * D;
+  RingSlot& slot = slots_[chunk % (rd.active + 1)];
+  const uint64_t first = chunk * C;
+  const std::size_t n = static_cast<std::size_t>(rd.end - first < C ? rd.end - first : C);
+  for (std::size_t k = worker; k < 2u * g_.heads; k += rd.active) {
+    const uint32_t head = static_cast<uint32_t>(k / 2);
+    const KvKind kind = (k % 2) ? KvKind::kValue : KvKind::kKey;
+    slot.ops[k].destroy();
+    slot.pools[k].reset();
+    const float* kv = nullptr;
+    float* scratch = slot.scratch ? slot.scratch + k * C * D : nullptr;
+    RINGRT_RETURN_IF_ERROR(store_->read(rd.layer, head, kind, first, n, scratch, &kv));
+    // K: scores[q, key] = Q[q, :] · K[key, :]   V: out[q, :] = sum_key P[q, key] V[key, :]
+    const FcShape shape = kind == KvKind::kKey ? FcShape{D, n, 3 * H, C, false} : FcShape{n, D, C, D, true};
+    RINGRT_RETURN_IF_ERROR(slot.ops[k].create(shape, kv, nullptr, &slot.pools[k]));
+  }
+  return Status::Ok();
+}
+
+Status RingScheduler::attend(const Round& rd, std::size_t w, uint64_t chunk) {
+  const std::size_t C = g_.chunk, D = g_.head_dim, heads = g_.heads, H = heads * D;
+  RingSlot& slot = slots_[chunk % (rd.active + 1)];
+  RingWorkerBuffers& buf = buffers_[w];
+  const std::size_t row0 = w * rd.block_rows;
+  const std::size_t nq = (rd.rows - row0 < rd.block_rows) ? rd.rows - row0 : rd.block_rows;
+  const uint64_t key0 = chunk * C;
+  const std::size_t nk = static_cast<std::size_t>(rd.end - key0 < C ? rd.end - key0 : C);
+  float* alpha = buf.state + 2 * heads * C;
+  for (std::size_t j = 0; j < heads; ++j) {
+    float* row_max = buf.state + j * C;
+    float* row_sum = buf.state + (heads + j) * C;
+    RINGRT_RETURN_IF_ERROR(slot.ops[2 * j].run(nq, rd.qkv + row0 * 3 * H + j * D, buf.scores, nullptr));
+    for (std::size_t r = 0; r < nq; ++r) {
+      float* p = buf.scores + r * C;
+      const uint64_t pos = rd.start + row0 + r;
+      // Keys visible to this query: key0 .. pos (causal), within the chunk.
+      const std::size_t visible = pos < key0 ? 0 : (pos - key0 + 1 < nk ? static_cast<std::size_t>(pos - key0 + 1) : nk);
+      if (visible == 0) {
+        std::memset(p, 0, nk * sizeof(float));
+        alpha[r] = 1.0f;
+        continue;
+      }
+      const float m_old = row_max[r];
+      const float m_blk = max_of(p, visible);
+      const float m_new = m_blk > m_old ? m_blk : m_old;
+      alpha[r] = std::exp((m_old - m_new) * rd.scale);  // 0 on the first visible block (m_old = -inf)
+      row_sum[r] = row_sum[r] * alpha[r] + exp_shifted_sum(p, visible, m_new, rd.scale);
+      row_max[r] = m_new;
+      if (visible < nk) std::memset(p + visible, 0, (nk - visible) * sizeof(float));
+    }
+    RINGRT_RETURN_IF_ERROR(slot.ops[2 * j + 1].run(nq, buf.scores, buf.pv, nullptr));
+    for (std::size_t r = 0; r < nq; ++r) {
+      float* acc = rd.attention + (row0 + r) * H + j * D;
+      const float* pv = buf.pv + r * D;
+      const float a = alpha[r];
+      for (std::size_t d = 0; d < D; ++d) acc[d] = acc[d] * a + pv[d];
+    }
+  }
+  return Status::Ok();
+}
+
+void RingScheduler::finish_rows(const Round& rd, std::size_t w) {
+  const std::size_t C = g_.chunk, D = g_.head_dim, heads = g_.heads, H = heads * D;
+  const std::size_t row0 = w * rd.block_rows;
+  const std::size_t nq = (rd.rows - row0 < rd.block_rows) ? rd.rows - row0 : rd.block_rows;
+  const float* state = buffers_[w].state;
+  for (std::size_t j = 0; j < heads; ++j) {
+    const float* row_sum = state + (heads + j) * C;
+    for (std::size_t r = 0; r < nq; ++r) {
+      float* acc = rd.attention + (row0 + r) * H + j * D;
+      const float inv = 1.0f / row_sum[r];
+      for (std::size_t d = 0; d < D; ++d) acc[d] *= inv;
+    }
+  }
+}
+
+// One lockstep step for one worker: use the chunk it holds, then prepare its share
+// of the chunk entering the ring next.
+void RingScheduler::step_item(void* ctx, std::size_t w) {
+  Round& rd = *static_cast<Round*>(ctx);
+  RingScheduler& self = *rd.self;
+  if (!rd.status[w].ok()) return;
+  const uint64_t step = rd.step;
+  const uint64_t lag = rd.active - 1 - w;  // chunk i reaches worker w at step i + lag
+  if (step != UINT64_MAX && step >= lag && step - lag <= rd.last_chunk[w]) {
+    rd.status[w] = self.attend(rd, w, step - lag);
+  }
+  const uint64_t next = step == UINT64_MAX ? 0 : step + 1;
+  if (next < rd.chunks && rd.status[w].ok()) {
+    Status s = self.prepare_share(rd, next, w);
+    if (!s.ok()) rd.status[w] = s;
+  }
+}
+
+Status RingScheduler::run(uint32_t layer, uint64_t start, std::size_t rows, const float* qkv, float* attention) {
+  const std::size_t C = g_.chunk, heads = g_.heads, H = heads * g_.head_dim;
+  Round rd;
+  rd.self = this;
+  rd.layer = layer;
+  rd.start = start;
+  rd.end = start + rows;
+  rd.qkv = qkv;
+  rd.attention = attention;
+  rd.rows = rows;
+  rd.block_rows = (rows + g_.workers - 1) / g_.workers;
+  rd.active = (rows + rd.block_rows - 1) / rd.block_rows;
+  rd.scale = 1.0f / std::sqrt(static_cast<float>(g_.head_dim));
+  uint64_t steps = 0;
+  for (std::size_t w = 0; w < rd.active; ++w) {
+    const std::size_t last_row = (w + 1) * rd.block_rows < rows ? (w + 1) * rd.block_rows - 1 : rows - 1;
+    rd.last_chunk[w] = (start + last_row) / C;
+    const uint64_t worker_steps = rd.last_chunk[w] + (rd.active - 1 - w) + 1;
+    if (worker_steps > steps) steps = worker_steps;
+  }
+  rd.chunks = rd.last_chunk[rd.active - 1] + 1;
+
+  // Fresh softmax state and accumulators for this round's rows.
+  for (std::size_t w = 0; w < rd.active; ++w) {
+    float* state = buffers_[w].state;
+    for (std::size_t i = 0; i < heads * C; ++i) state[i] = -INFINITY;
+    std::memset(state + heads * C, 0, heads * C * sizeof(float));
+  }
+  std::memset(attention, 0, rows * H * sizeof(float));
+
+  // Prologue prepares chunk 0, then every step uses the ring and prepares the next.
+  rd.step = UINT64_MAX;
+  threads_->parallel_for(rd.active, step_item, &rd);
+  for (uint64_t s = 0; s < steps; ++s) {
+    for (std::size_t w = 0; w < rd.active; ++w) {
+      if (!rd.status[w].ok()) return rd.status[w];
+    }
+    rd.step = s;
+    threads_->parallel_for(rd.active, step_item, &rd);
+  }
+  for (std::size_t w = 0; w < rd.active; ++w) {
+    if (!rd.status[w].ok()) return rd.status[w];
+  }
+  threads_->parallel_for(rd.active, [](void* ctx, std::size_t w) {
+    Round& r = *static_cast<Round*>(ctx);
+    r.self->finish_rows(r, w);
+  }, &rd);
+  return Status::Ok();
+}
+
+}  // namespace ringrt

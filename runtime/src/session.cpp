@@ -1,0 +1,308 @@
+// Session: owns the arena, the XNNPACK operators, the worker threads and the KV
+// store, and runs rounds of up to workers * chunk tokens through every layer.
+#include <cmath>
+#include <cstring>
+#include <new>
+
+#include "arena.hpp"
+#include "fp16.hpp"
+#include "kv_store.hpp"
+#include "layer_norm.hpp"
+#include "model_impl.hpp"
+#include "planner.hpp"
+#include "ring_scheduler.hpp"
+#include "thread_pool.hpp"
+#include "vector_math.hpp"
+#include "xnn_allocator.hpp"
+#include "xnn_fully_connected.hpp"
+
+namespace ringrt {
+
+namespace {
+
+// The four dense operators of a layer, in plan order.
+enum LayerOp { kQkvOp = 0, kOutOp = 1, kUpOp = 2, kDownOp = 3, kLayerOps = 4 };
+
+// Offsets (in floats) of a layer's norm parameters inside weights.norms.
+enum NormParam { kAttnGamma = 0, kAttnBeta = 1, kFfnGamma = 2, kFfnBeta = 3 };
+
+}  // namespace
+
+class SessionImpl {
+ public:
+  ~SessionImpl();
+  Status init(const ModelImpl& model, const SessionOptions& options);
+  Status append(const float* x, std::size_t tokens, std::size_t width, float* all_outputs);
+  const float* output() const { return length_ ? out_ : nullptr; }
+  uint64_t length() const { return length_; }
+  void reset() { length_ = 0; }
+  const MemoryPlan& plan() const { return plan_; }
+
+ private:
+  float* buffer(PlanSlot slot) const { return reinterpret_cast<float*>(arena_.at(plan_.entries[slot].offset)); }
+  const float* weights_f32(TensorRole role, uint32_t layer, float* scratch) const;
+  Status create_dense_ops();
+  Status run_round(const float* x, std::size_t rows, float* all_outputs);
+  Status run_layer(uint32_t layer, std::size_t rows);
+  void norm_rows(const float* in, float* out, std::size_t rows, const float* gamma, const float* beta);
+  void add_rows(float* acc, const float* add, std::size_t count);
+  const float* norm(uint32_t layer, NormParam p) const { return norms_ + (layer * 4 + p) * m_.hidden_size; }
+
+  const ModelImpl* model_ = nullptr;
+  ModelOptions m_;
+  MemoryPlan plan_;
+  PlanDetails details_{};
+  Arena arena_;
+  ThreadPool threads_;
+
+  FullyConnected input_op_;
+  FullyConnected* layer_ops_ = nullptr;  // num_layers * kLayerOps
+  MemoryPool* dense_pools_ = nullptr;    // 1 + num_layers * kLayerOps
+
+  FullyConnected* slot_ops_ = nullptr;   // (workers + 1) * 2 * heads
+  MemoryPool* slot_pools_ = nullptr;
+  RingSlot slots_[65];
+  RingWorkerBuffers workers_[64];
+  MemoryKvStore* store_ = nullptr;
+  RingScheduler ring_;
+
+  float* norms_ = nullptr;  // f32 LayerNorm parameters, see norm()
+  float* out_ = nullptr;
+  uint64_t length_ = 0;
+};
+
+SessionImpl::~SessionImpl() {
+  // Operators first: their memory lives in the arena, freed last (member order).
+  input_op_.destroy();
+  delete[] layer_ops_;
+  delete[] slot_ops_;
+  delete[] dense_pools_;
+  delete[] slot_pools_;
+  delete store_;
+}
+
+const float* SessionImpl::weights_f32(TensorRole role, uint32_t layer, float* scratch) const {
+  const TensorView& t = model_->tensor(role, layer);
+  if (t.type == WeightType::kF32) return static_cast<const float*>(t.data);
+  const uint16_t* h = static_cast<const uint16_t*>(t.data);
+  for (uint64_t i = 0; i < t.elements; ++i) scratch[i] = f16_to_f32(h[i]);
+  return scratch;
+}
+
+Status SessionImpl::init(const ModelImpl& model, const SessionOptions& options) {
+  model_ = &model;
+  m_ = model.options();
+  RINGRT_RETURN_IF_ERROR(ensure_xnnpack_initialized());
+  RINGRT_RETURN_IF_ERROR(plan_buffers(m_, model.info().weights_f16, options, &plan_, &details_));
+  RINGRT_RETURN_IF_ERROR(arena_.allocate(plan_.arena_bytes));
+  RINGRT_RETURN_IF_ERROR(threads_.init(plan_.workers));
+
+  const uint32_t P = plan_.workers, C = plan_.chunk, heads = m_.num_heads, D = m_.head_dim();
+  const uint32_t H = m_.hidden_size, L = m_.num_layers;
+  layer_ops_ = new (std::nothrow) FullyConnected[static_cast<std::size_t>(L) * kLayerOps];
+  dense_pools_ = new (std::nothrow) MemoryPool[1 + static_cast<std::size_t>(L) * kLayerOps];
+  slot_ops_ = new (std::nothrow) FullyConnected[static_cast<std::size_t>(P + 1) * 2 * heads];
+  slot_pools_ = new (std::nothrow) MemoryPool[static_cast<std::size_t>(P + 1) * 2 * heads];
+  store_ = new (std::nothrow) MemoryKvStore(KvGeometry{L, heads, D, plan_.max_context}, buffer(kPlanKvStore));
+  if (!layer_ops_ || !dense_pools_ || !slot_ops_ || !slot_pools_ || !store_) {
+    return Status::Error(StatusCode::kOutOfMemory, "cannot allocate session bookkeeping");
+  }
+
+  // Norm parameters as float32, whatever the storage type.
+  norms_ = buffer(kPlanNormWeights);
+  for (uint32_t l = 1; l <= L + 1; ++l) {
+    const bool final = l == L + 1;
+    const TensorRole roles[4] = {final ? TensorRole::kFinalNormGamma : TensorRole::kAttnNormGamma,
+                                 final ? TensorRole::kFinalNormBeta : TensorRole::kAttnNormBeta,
+                                 TensorRole::kFfnNormGamma, TensorRole::kFfnNormBeta};
+    for (int p = 0; p < (final ? 2 : 4); ++p) {
+      float* dst = norms_ + ((l - 1) * 4 + p) * H;
+      const float* src = weights_f32(roles[p], final ? 0 : l, dst);
+      if (src != dst) std::memcpy(dst, src, H * sizeof(float));
+    }
+  }
+  out_ = buffer(kPlanOutput);
+
+  // Ring slots and per-worker buffers.
+  uint8_t* slot_mem = reinterpret_cast<uint8_t*>(buffer(kPlanSlotOps));
+  for (uint32_t s = 0; s <= P; ++s) {
+    slots_[s].ops = slot_ops_ + static_cast<std::size_t>(s) * 2 * heads;
+    slots_[s].pools = slot_pools_ + static_cast<std::size_t>(s) * 2 * heads;
+    slots_[s].scratch = nullptr;
+    for (uint32_t k = 0; k < 2 * heads; ++k) {
+      const std::size_t bytes = details_.slot_op_bytes[k % 2];
+      slots_[s].pools[k].init(slot_mem, bytes);
+      slot_mem += bytes;
+    }
+  }
+  const uint64_t scores_stride = plan_.entries[kPlanScores].bytes / P;
+  const uint64_t pv_stride = plan_.entries[kPlanPv].bytes / P;
+  const uint64_t state_stride = plan_.entries[kPlanSoftmax].bytes / P;
+  for (uint32_t w = 0; w < P; ++w) {
+    workers_[w].scores = reinterpret_cast<float*>(reinterpret_cast<uint8_t*>(buffer(kPlanScores)) + w * scores_stride);
+    workers_[w].pv = reinterpret_cast<float*>(reinterpret_cast<uint8_t*>(buffer(kPlanPv)) + w * pv_stride);
+    workers_[w].state = reinterpret_cast<float*>(reinterpret_cast<uint8_t*>(buffer(kPlanSoftmax)) + w * state_stride);
+  }
+  ring_.bind(RingGeometry{P, C, heads, D}, slots_, workers_, store_, &threads_);
+  return create_dense_ops();
+}
+
+Status SessionImpl::create_dense_ops() {
+  const std::size_t E = m_.embed_dim, H = m_.hidden_size;
+  float* scratch = details_.f16_scratch_floats ? buffer(kPlanF16Scratch) : nullptr;
+  uint8_t* mem = reinterpret_cast<uint8_t*>(buffer(kPlanDenseOps));
+  MemoryPool* pool = dense_pools_;
+  auto next_pool = [&](std::size_t bytes) {
+    pool->init(mem, bytes);
+    mem += bytes;
+    return pool++;
+  };
+  if (m_.has_input_projection()) {
+    const float* kernel = weights_f32(TensorRole::kInputKernel, 0, scratch);
+    const float* bias = weights_f32(TensorRole::kInputBias, 0, scratch ? scratch + E * H : nullptr);
+    RINGRT_RETURN_IF_ERROR(input_op_.create(FcShape{E, H, E, H, true}, kernel, bias, next_pool(details_.dense_bytes[0])));
+  }
+  struct OpSpec {
+    TensorRole kernel, bias;
+    std::size_t in, out;
+  };
+  const OpSpec specs[kLayerOps] = {{TensorRole::kQkvKernel, TensorRole::kQkvBias, H, 3 * H},
+                                   {TensorRole::kOutKernel, TensorRole::kOutBias, H, H},
+                                   {TensorRole::kUpKernel, TensorRole::kUpBias, H, 4 * H},
+                                   {TensorRole::kDownKernel, TensorRole::kDownBias, 4 * H, H}};
+  for (uint32_t l = 1; l <= m_.num_layers; ++l) {
+    for (int op = 0; op < kLayerOps; ++op) {
+      const OpSpec& s = specs[op];
+      const float* kernel = weights_f32(s.kernel, l, scratch);
+      const float* bias = weights_f32(s.bias, l, scratch ? scratch + s.in * s.out : nullptr);
+      RINGRT_RETURN_IF_ERROR(layer_ops_[(l - 1) * kLayerOps + op].create(
+          FcShape{s.in, s.out, s.in, s.out, true}, kernel, bias, next_pool(details_.dense_bytes[1 + op])));
+    }
+  }
+  return Status::Ok();
+}
+
+void SessionImpl::norm_rows(const float* in, float* out, std::size_t rows, const float* gamma, const float* beta) {
+  const std::size_t H = m_.hidden_size;
+  auto fn = [&](std::size_t begin, std::size_t end) { layer_norm_rows(in, out, begin, end, H, gamma, beta); };
+  threads_.parallel_ranges(rows, 16, fn);
+}
+
+void SessionImpl::add_rows(float* acc, const float* add, std::size_t count) {
+  auto fn = [&](std::size_t begin, std::size_t end) {
+    for (std::size_t i = begin; i < end; ++i) acc[i] += add[i];
+  };
+  threads_.parallel_ranges(count, 16384, fn);
+}
+
+Status SessionImpl::run_layer(uint32_t l, std::size_t rows) {
+  const std::size_t H = m_.hidden_size;
+  float* h = buffer(kPlanResidual);
+  float* a = buffer(kPlanNormed);
+  float* qkv = buffer(kPlanQkv);
+  float* attn = buffer(kPlanAttention);
+  float* ffn = buffer(kPlanFfn);
+  FullyConnected* ops = layer_ops_ + (l - 1) * kLayerOps;
+  pthreadpool_t tp = threads_.handle();
+
+  norm_rows(h, a, rows, norm(l - 1, kAttnGamma), norm(l - 1, kAttnBeta));
+  RINGRT_RETURN_IF_ERROR(ops[kQkvOp].run(rows, a, qkv, tp));
+  RINGRT_RETURN_IF_ERROR(store_->write(l - 1, length_, rows, qkv, 3 * H));
+  RINGRT_RETURN_IF_ERROR(ring_.run(l - 1, length_, rows, qkv, attn));
+  RINGRT_RETURN_IF_ERROR(ops[kOutOp].run(rows, attn, a, tp));
+  add_rows(h, a, rows * H);
+
+  norm_rows(h, a, rows, norm(l - 1, kFfnGamma), norm(l - 1, kFfnBeta));
+  RINGRT_RETURN_IF_ERROR(ops[kUpOp].run(rows, a, ffn, tp));
+  auto gelu = [&](std::size_t begin, std::size_t end) { gelu_inplace(ffn + begin, end - begin); };
+  threads_.parallel_ranges(rows * 4 * H, 4096, gelu);
+  RINGRT_RETURN_IF_ERROR(ops[kDownOp].run(rows, ffn, a, tp));
+  add_rows(h, a, rows * H);
+  return Status::Ok();
+}
+
+Status SessionImpl::run_round(const float* x, std::size_t rows, float* all_outputs) {
+  const std::size_t E = m_.embed_dim, H = m_.hidden_size;
+  float* h = buffer(kPlanResidual);
+  if (m_.has_input_projection()) {
+    float* staged = buffer(kPlanInput);  // XNNPACK may read past the caller's last row
+    std::memcpy(staged, x, rows * E * sizeof(float));
+    RINGRT_RETURN_IF_ERROR(input_op_.run(rows, staged, h, threads_.handle()));
+  } else {
+    std::memcpy(h, x, rows * H * sizeof(float));
+  }
+  for (uint32_t l = 1; l <= m_.num_layers; ++l) RINGRT_RETURN_IF_ERROR(run_layer(l, rows));
+  const float* gamma = norm(m_.num_layers, kAttnGamma);
+  const float* beta = norm(m_.num_layers, kAttnBeta);
+  if (all_outputs) norm_rows(h, all_outputs, rows, gamma, beta);
+  layer_norm_rows(h + (rows - 1) * H, out_, 0, 1, H, gamma, beta);
+  length_ += rows;
+  return Status::Ok();
+}
+
+Status SessionImpl::append(const float* x, std::size_t tokens, std::size_t width, float* all_outputs) {
+  const std::size_t E = m_.embed_dim, H = m_.hidden_size;
+  if (tokens == 0) return Status::Error(StatusCode::kInvalidArgument, "empty input: append needs at least one token");
+  if (!x) return Status::Error(StatusCode::kInvalidArgument, "append: input pointer is null");
+  if (width != E) {
+    return Status::Error(StatusCode::kInvalidArgument,
+                         "input has %zu features per token but the model expects embed_dim = %zu", width, E);
+  }
+  if (tokens > plan_.max_context - length_) {
+    return Status::Error(StatusCode::kCapacityExceeded,
+                         "appending %zu tokens to a sequence of %llu would exceed the session's max_context of %llu; "
+                         "reset() the session or create it with a larger max_context",
+                         tokens, static_cast<unsigned long long>(length_),
+                         static_cast<unsigned long long>(plan_.max_context));
+  }
+  for (std::size_t i = 0; i < tokens * E; ++i) {
+    if (!std::isfinite(x[i])) {
+      return Status::Error(StatusCode::kInvalidArgument, "input contains %s at token %zu, feature %zu",
+                           std::isnan(x[i]) ? "NaN" : "Inf", i / E, i % E);
+    }
+  }
+  const std::size_t round = static_cast<std::size_t>(plan_.workers) * plan_.chunk;
+  const uint64_t before = length_;
+  for (std::size_t done = 0; done < tokens; ) {
+    const std::size_t rows = tokens - done < round ? tokens - done : round;
+    Status s = run_round(x + done * E, rows, all_outputs ? all_outputs + done * H : nullptr);
+    if (!s.ok()) {
+      length_ = before;  // the sequence is as it was before this call
+      return s;
+    }
+    done += rows;
+  }
+  return Status::Ok();
+}
+
+// ---- public wrappers ----
+
+Status Session::create(const Model& model, const SessionOptions& options, std::unique_ptr<Session>* out) {
+  if (!out) return Status::Error(StatusCode::kInvalidArgument, "Session::create: null output");
+  SessionImpl* impl = new (std::nothrow) SessionImpl();
+  if (!impl) return Status::Error(StatusCode::kOutOfMemory, "cannot allocate a session");
+  Status s = impl->init(model.impl(), options);
+  if (!s.ok()) {
+    delete impl;
+    return s;
+  }
+  out->reset(new (std::nothrow) Session(impl));
+  if (!*out) {
+    delete impl;
+    return Status::Error(StatusCode::kOutOfMemory, "cannot allocate a session");
+  }
+  return Status::Ok();
+}
+
+Session::~Session() { delete impl_; }
+Status Session::append(const float* x, std::size_t tokens, std::size_t width, float* all_outputs) {
+  return impl_->append(x, tokens, width, all_outputs);
+}
+const float* Session::output() const { return impl_->output(); }
+uint64_t Session::length() const { return impl_->length(); }
+void Session::reset() { impl_->reset(); }
+const MemoryPlan& Session::plan() const { return impl_->plan(); }
+
+const char* version() { return RINGRT_VERSION_STRING; }
+
+}  // namespace ringrt

@@ -1,0 +1,59 @@
+#include "runtime_fixture.hpp"
+
+#include <gtest/gtest.h>
+
+#include <sstream>
+
+namespace ringrt::test {
+
+ModelOptions small_options(uint32_t embed, uint32_t hidden, uint32_t heads, uint32_t layers) {
+  ModelOptions o;
+  o.embed_dim = embed;
+  o.hidden_size = hidden;
+  o.num_heads = heads;
+  o.num_layers = layers;
+  return o;
+}
+
+TestModel make_model(const TempDir& dir, const std::string& name, const ModelOptions& options, uint64_t seed,
+                     convert::StorageDType dtype) {
+  TestModel m;
+  m.options = options;
+  const convert::SyntheticModel synth = synthetic_model(options, seed);
+  m.weights = synth.tensors;
+  if (dtype == convert::StorageDType::kF16) {  // the reference sees what the file stores
+    for (auto& [name, values] : m.weights) {
+      for (float& v : values) v = f16_to_f32(f32_to_f16(v));
+    }
+  }
+  const std::string config = dir.file(name + ".json"), weights = dir.file(name + ".safetensors");
+  write_synthetic_model(synth, config, weights);
+  convert::ConvertRequest request;
+  request.config_path = config;
+  request.weights_path = weights;
+  request.output_path = dir.file(name + ".rrt");
+  request.dtype = dtype;
+  std::ostringstream notes;
+  convert::convert_model(request, notes);
+  m.path = request.output_path;
+  const Status s = Model::load(m.path.c_str(), &m.model);
+  EXPECT_TRUE(s.ok()) << s.message();
+  return m;
+}
+
+std::vector<float> run_sequence(const Model& model, const SessionOptions& options, const std::vector<float>& x,
+                                std::size_t tokens, bool all) {
+  std::unique_ptr<Session> session;
+  Status s = Session::create(model, options, &session);
+  EXPECT_TRUE(s.ok()) << s.message();
+  if (!s.ok()) return {};
+  const ModelInfo info = model.info();
+  std::vector<float> out(all ? tokens * info.hidden_size : info.hidden_size);
+  s = session->append(x.data(), tokens, info.embed_dim, all ? out.data() : nullptr);
+  EXPECT_TRUE(s.ok()) << s.message();
+  if (!s.ok()) return {};
+  if (!all) std::copy(session->output(), session->output() + info.hidden_size, out.begin());
+  return out;
+}
+
+}  // namespace ringrt::test

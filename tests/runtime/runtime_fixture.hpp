@@ -1,0 +1,35 @@
+// Test models for the runtime suites: synthetic weights converted by the real
+// converter into a .rrt file, kept with their float values for the reference.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "converter.hpp"
+#include "reference_model.hpp"
+#include "ringrt/ringrt.hpp"
+#include "test_support.hpp"
+
+namespace ringrt::test {
+
+struct TestModel {
+  ModelOptions options;
+  ringrt_ref::Weights weights;  // float values exactly as stored (f32 storage)
+  std::string path;             // the converted .rrt
+  std::unique_ptr<Model> model;
+};
+
+ModelOptions small_options(uint32_t embed, uint32_t hidden, uint32_t heads, uint32_t layers);
+
+// Converts a synthetic model with `seed` into dir/name.rrt and loads it.
+TestModel make_model(const TempDir& dir, const std::string& name, const ModelOptions& options, uint64_t seed,
+                     convert::StorageDType dtype = convert::StorageDType::kF32);
+
+// Runs a whole sequence through a fresh session; returns the last-timestep output
+// (or every timestep's, with all = true). Fails the test on a bad status.
+std::vector<float> run_sequence(const Model& model, const SessionOptions& options, const std::vector<float>& x,
+                                std::size_t tokens, bool all = false);
+
+}  // namespace ringrt::test
