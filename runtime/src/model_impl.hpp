@@ -34,8 +34,6 @@ class ModelImpl {
   uint64_t fingerprint() const { return fingerprint_; }
 
  private:
-  Status check_tensors(const void* root, const char* path);
-
   MappedFile file_;
   ModelOptions options_;
   ModelInfo info_{};

@@ -3,7 +3,10 @@
 #include <cstdint>
 #include <cstring>
 
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+// ifunc resolvers run before sanitizer runtimes initialise, so sanitizer builds
+// use the baseline code only.
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && !defined(__SANITIZE_THREAD__) && \
+    !defined(__SANITIZE_ADDRESS__)
 #define RINGRT_MULTIVERSION __attribute__((target_clones("arch=x86-64-v3", "default")))
 #else
 #define RINGRT_MULTIVERSION

@@ -68,7 +68,7 @@ namespace {
 TEST(NoHeap, LongStreamedRunMakesNoHeapCalls) {
   TempDir dir;
   const TestModel m = make_model(dir, "m", small_options(48, 64, 4, 2), 2);
-  const std::size_t T = 3000;
+  const std::size_t T = small_scale() ? 300 : 3000;
   const std::vector<float> x = synthetic_input(T, 48, 3);
   std::vector<float> all(200 * 64);
   SessionOptions o;

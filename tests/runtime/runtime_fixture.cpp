@@ -2,9 +2,15 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdlib>
 #include <sstream>
 
 namespace ringrt::test {
+
+bool small_scale() {
+  const char* v = std::getenv("RINGRT_TEST_SCALE");
+  return v && std::string(v) == "small";
+}
 
 ModelOptions small_options(uint32_t embed, uint32_t hidden, uint32_t heads, uint32_t layers) {
   ModelOptions o;

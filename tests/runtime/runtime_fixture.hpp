@@ -21,6 +21,10 @@ struct TestModel {
   std::unique_ptr<Model> model;
 };
 
+// True when RINGRT_TEST_SCALE=small: emulated targets (QEMU runs XNNPACK ~500x
+// slower) run the same tests at smaller lengths.
+bool small_scale();
+
 ModelOptions small_options(uint32_t embed, uint32_t hidden, uint32_t heads, uint32_t layers);
 
 // Converts a synthetic model with `seed` into dir/name.rrt and loads it.

@@ -1,0 +1,32 @@
+// Minimal command-line parsing shared by ringrt-convert and ringrt-synth.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace ringrt::convert {
+
+struct FlagSpec {
+  const char* name;  // "--config"
+  bool takes_value;
+};
+
+struct ParsedArgs {
+  bool help = false;                          // -h or --help seen
+  std::map<std::string, std::string> flags;   // "--config" -> value ("" for switches)
+  std::vector<std::string> positional;
+
+  bool has(const std::string& flag) const { return flags.count(flag) != 0; }
+  std::string get(const std::string& flag, const std::string& fallback = "") const;
+};
+
+// Parses argv[first, argc): "--flag value", "--flag=value", switches, positional
+// arguments ("--" ends the flags). Unknown, repeated or value-less flags throw UsageError.
+ParsedArgs parse_args(int argc, char** argv, int first, const std::vector<FlagSpec>& specs);
+
+// A decimal integer in [min, max]; throws UsageError naming the flag otherwise.
+uint64_t parse_integer(const std::string& flag, const std::string& value, uint64_t min, uint64_t max);
+
+}  // namespace ringrt::convert

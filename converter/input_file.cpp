@@ -1,0 +1,52 @@
+#include "input_file.hpp"
+
+#include <cerrno>
+#include <cstring>
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "errors.hpp"
+
+namespace ringrt::convert {
+
+namespace {
+
+[[noreturn]] void fail(const std::string& path, const char* what, int err) {
+  throw Error(path + ": " + what + ": " + std::strerror(err));
+}
+
+}  // namespace
+
+InputFile::InputFile(const std::string& path) : path_(path) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) fail(path, "cannot open", errno);
+  struct stat st;
+  if (fstat(fd, &st) != 0) {
+    const int err = errno;
+    ::close(fd);
+    fail(path, "cannot stat", err);
+  }
+  if (!S_ISREG(st.st_mode)) {
+    ::close(fd);
+    throw Error(path + ": not a regular file");
+  }
+  size_ = static_cast<std::size_t>(st.st_size);
+  if (size_ > 0) {
+    void* p = mmap(nullptr, size_, PROT_READ, MAP_PRIVATE, fd, 0);
+    if (p == MAP_FAILED) {
+      const int err = errno;
+      ::close(fd);
+      fail(path, "cannot map", err);
+    }
+    data_ = static_cast<uint8_t*>(p);
+  }
+  ::close(fd);
+}
+
+InputFile::~InputFile() {
+  if (data_) munmap(data_, size_);
+}
+
+}  // namespace ringrt::convert

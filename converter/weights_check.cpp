@@ -1,0 +1,48 @@
+#include "weights_check.hpp"
+
+#include <map>
+
+#include "errors.hpp"
+
+namespace ringrt::convert {
+
+WeightsMatch match_weights(const ModelOptions& options, const std::vector<SafetensorsTensor>& tensors,
+                           const std::string& origin, bool allow_extra) {
+  std::map<std::string, const SafetensorsTensor*> by_name;
+  for (const SafetensorsTensor& t : tensors) by_name[t.name] = &t;
+
+  WeightsMatch match;
+  std::vector<std::string> missing;
+  const std::size_t count = expected_tensor_count(options);
+  for (std::size_t i = 0; i < count; ++i) {
+    const TensorSpec spec = expected_tensor(options, i);
+    auto it = by_name.find(spec.name);
+    if (it == by_name.end()) {
+      missing.push_back(spec.name);
+      continue;
+    }
+    const std::vector<uint64_t> want(spec.shape, spec.shape + spec.rank);
+    if (it->second->shape != want) {
+      throw Error(origin + ": " + spec.name + " has shape " + shape_string(it->second->shape) + ", expected " +
+                  shape_string(want));
+    }
+    match.tensors.push_back({spec, it->second});
+    by_name.erase(it);
+  }
+  if (missing.size() == 1) {
+    throw Error(origin + ": missing tensor " + missing[0] + " (required by the model options)");
+  }
+  if (!missing.empty()) {
+    throw Error(origin + ": missing " + std::to_string(missing.size()) +
+                " tensors required by the model options: " + join_names(missing));
+  }
+  for (const auto& kv : by_name) match.extra.push_back(kv.first);
+  if (!match.extra.empty() && !allow_extra) {
+    throw Error(origin + ": " + std::to_string(match.extra.size()) +
+                " unexpected tensor(s) not used by the model: " + join_names(match.extra) +
+                " (pass --allow-extra to ignore them)");
+  }
+  return match;
+}
+
+}  // namespace ringrt::convert

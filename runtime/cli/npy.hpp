@@ -1,0 +1,36 @@
+// Minimal .npy (NumPy array file) reader and writer for the command-line tools.
+// float32 in memory, C order. No exceptions: every failure is a ringrt::Status
+// whose message names the file and the problem.
+#pragma once
+
+#include <cstddef>
+#include <vector>
+
+#include "ringrt/status.hpp"
+
+namespace ringrt::npy {
+
+// Most dimensions a file may have (NumPy itself allows 64; 32 is its old limit).
+constexpr std::size_t kMaxRank = 32;
+
+struct Array {
+  std::vector<std::size_t> shape;  // empty for a 0-d (scalar) array
+  std::vector<float> data;         // product(shape) values, row-major
+};
+
+// Reads a .npy file of format version 1.0, 2.0 or 3.0 holding a C-order array of
+// little-endian float32 ('<f4'), float64 ('<f8', narrowed to float32 with round to
+// nearest; values beyond the float range become +-inf) or float16 ('<f2', widened
+// exactly). The byte-order markers '=' (native) and '|' (not applicable) are
+// accepted on little-endian hosts. Big-endian data, other dtypes, Fortran order,
+// truncated data and trailing bytes after the data are errors. On failure *out is
+// left empty.
+Status read_f32(const char* path, Array* out);
+
+// Writes a version 1.0 '<f4' C-order file (header padded to a multiple of 64 bytes).
+// The bytes go to a temporary file in the same directory which is renamed over
+// `path` only once complete, so `path` never holds a half-written array.
+// `data` may be null only when the shape has no elements; rank <= kMaxRank.
+Status write_f32(const char* path, const std::size_t* shape, std::size_t rank, const float* data);
+
+}  // namespace ringrt::npy
