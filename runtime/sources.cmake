@@ -2,6 +2,7 @@
 set(RINGRT_RUNTIME_SOURCES
   src/arena.cpp
   src/c_api.cpp
+  src/kv_store_file.cpp
   src/kv_store_memory.cpp
   src/layer_norm.cpp
   src/mapped_file.cpp
@@ -25,6 +26,14 @@ target_link_libraries(ringrt PRIVATE ringrt_schema ringrt_dep::xnnpack ringrt_de
 # Elementwise kernels are written for the auto-vectoriser.
 set_source_files_properties(src/vector_math.cpp PROPERTIES COMPILE_OPTIONS "-O3")
 
-if(EXISTS ${CMAKE_CURRENT_SOURCE_DIR}/cli/npy.cpp) # TEMP
-  add_subdirectory(cli)
-endif()
+add_subdirectory(cli)
+
+# Shared variant of libringrt, installed as libringrt.so beside libringrt.a
+# (cmake/Install.cmake). Reuses the static library's objects (built with
+# CMAKE_POSITION_INDEPENDENT_CODE), so it always has the same sources and flags.
+add_library(ringrt_shared SHARED $<TARGET_OBJECTS:ringrt> $<TARGET_OBJECTS:ringrt_format>)
+set_target_properties(ringrt_shared PROPERTIES OUTPUT_NAME ringrt EXPORT_NAME ringrt_shared
+  VERSION ${PROJECT_VERSION} SOVERSION ${PROJECT_VERSION_MAJOR})
+target_include_directories(ringrt_shared PUBLIC
+  $<BUILD_INTERFACE:${CMAKE_CURRENT_SOURCE_DIR}/include> $<INSTALL_INTERFACE:include>)
+target_link_libraries(ringrt_shared PRIVATE ringrt_dep::xnnpack ringrt_dep::pthreadpool Threads::Threads)

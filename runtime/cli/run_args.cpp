@@ -8,8 +8,10 @@ namespace ringrt::cli {
 
 const char* run_usage() {
   return "usage: ringrt-run MODEL.rrt --input X.npy [--output Y.npy] [options]\n"
+         "       ringrt-run MODEL.rrt --plan [--threads N] [--chunk C] [--max-context N] [--kv-store S]\n"
          "\n"
          "Runs a ringrt model over each sequence of X.npy and writes the outputs.\n"
+         "With --plan, prints every buffer a session would allocate and runs nothing.\n"
          "  X.npy: float32 (float64 and float16 are converted), C order, shape [T, E] or [B, T, E]\n"
          "  Y.npy: float32 [B, H] (last timestep of each sequence), or [B, T, H] with --all-timesteps\n"
          "\n"
@@ -18,9 +20,15 @@ const char* run_usage() {
          "  --output PATH       output array (written atomically; omitted: outputs are not saved)\n"
          "  --threads N         ring workers / threads (default: number of online cores)\n"
          "  --chunk C           tokens per query block and KV chunk (default 256)\n"
-         "  --max-context N     longest sequence the session plans for (default: the input's T)\n"
+         "  --max-context N     longest sequence the session plans for (default: the input's T;\n"
+         "                      8192 with --plan and no input)\n"
+         "  --kv-store S        where the KV history lives: 'memory' (default, in the arena) or\n"
+         "                      'file:PATH' (on disk; RAM use stays fixed however long the sequence)\n"
+         "  --resume            continue the stream a file store holds (after a crash or kill);\n"
+         "                      without it an existing non-empty store is refused, never overwritten\n"
+         "  --plan              print the memory plan and exit\n"
          "  --all-timesteps     write every timestep's output, not just the last\n"
-         "  --quiet             print nothing but errors\n"
+         "  --quiet             print nothing but errors (progress is shown only on a terminal)\n"
          "  -h, --help          show this help\n"
          "\n"
          "exit status: 0 success, 1 bad model/input or runtime failure, 2 usage error\n";
@@ -79,6 +87,18 @@ ParseResult parse_run_args(int argc, char** argv, RunArgs* a, std::string* error
     } else if (!std::strcmp(arg, "--max-context")) {
       if (!number(arg, 1, 1ull << 40, &n)) return ParseResult::kError;
       a->max_context = n;
+    } else if (!std::strcmp(arg, "--kv-store")) {
+      const char* v = value(arg);
+      if (!v) return ParseResult::kError;
+      if (std::strcmp(v, "memory") != 0 && (std::strncmp(v, "file:", 5) != 0 || v[5] == '\0')) {
+        *error = std::string("--kv-store must be 'memory' or 'file:PATH', got '") + v + "'";
+        return ParseResult::kError;
+      }
+      a->kv_store = v;
+    } else if (!std::strcmp(arg, "--resume")) {
+      a->resume = true;
+    } else if (!std::strcmp(arg, "--plan")) {
+      a->plan = true;
     } else if (!std::strcmp(arg, "--all-timesteps")) {
       a->all_timesteps = true;
     } else if (!std::strcmp(arg, "--quiet")) {
@@ -97,8 +117,12 @@ ParseResult parse_run_args(int argc, char** argv, RunArgs* a, std::string* error
     *error = "missing the model file";
     return ParseResult::kError;
   }
-  if (a->input.empty()) {
+  if (a->input.empty() && !a->plan) {
     *error = "missing --input";
+    return ParseResult::kError;
+  }
+  if (a->resume && a->kv_store.rfind("file:", 0) != 0) {
+    *error = "--resume needs a file store (--kv-store file:PATH)";
     return ParseResult::kError;
   }
   return ParseResult::kRun;

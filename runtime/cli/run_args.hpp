@@ -13,6 +13,9 @@ struct RunArgs {
   uint32_t threads = 0;      // 0: online cores
   uint32_t chunk = 256;
   uint64_t max_context = 0;  // 0: the input's sequence length
+  std::string kv_store = "memory";  // "memory" or "file:PATH"
+  bool resume = false;
+  bool plan = false;
   bool all_timesteps = false;
   bool quiet = false;
 };

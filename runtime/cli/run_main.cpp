@@ -1,26 +1,52 @@
 // ringrt-run: runs a .rrt model over the sequences of a .npy file.
+#include <signal.h>
+#include <sys/resource.h>
+
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <string>
 #include <vector>
 
+#include "checksum.hpp"
 #include "npy.hpp"
+#include "plan_print.hpp"
+#include "progress.hpp"
 #include "ringrt/ringrt.hpp"
 #include "run_args.hpp"
 
 namespace {
 
-int fail(const char* message) {
-  std::fprintf(stderr, "ringrt-run: error: %s\n", message);
+int fail(const std::string& message) {
+  std::fprintf(stderr, "ringrt-run: error: %s\n", message.c_str());
   return 1;
 }
 
 double mib(uint64_t bytes) { return static_cast<double>(bytes) / (1024.0 * 1024.0); }
 
+uint64_t peak_rss_bytes() {
+  struct rusage ru;
+  getrusage(RUSAGE_SELF, &ru);
+  return static_cast<uint64_t>(ru.ru_maxrss) * 1024;
+}
+
+ringrt::SessionOptions session_options(const ringrt::cli::RunArgs& args, uint64_t max_context) {
+  ringrt::SessionOptions o;
+  o.workers = args.threads;
+  o.chunk = args.chunk;
+  o.max_context = max_context;
+  o.kv_store = args.kv_store.c_str();
+  o.resume = args.resume;
+  return o;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   using namespace ringrt;
+  // A file-size limit makes a store write fail with EFBIG (reported, resumable)
+  // instead of killing the process.
+  signal(SIGXFSZ, SIG_IGN);
   cli::RunArgs args;
   std::string error;
   switch (cli::parse_run_args(argc, argv, &args, &error)) {
@@ -39,48 +65,86 @@ int main(int argc, char** argv) {
   if (!s.ok()) return fail(s.message());
   const ModelInfo info = model->info();
 
+  if (args.plan && args.input.empty()) {
+    MemoryPlan plan;
+    s = plan_session(*model, session_options(args, args.max_context ? args.max_context : 8192), &plan);
+    if (!s.ok()) return fail(s.message());
+    cli::print_plan(plan, info, args.kv_store.c_str(), stdout);
+    return 0;
+  }
+
   npy::Array input;
   s = npy::read_f32(args.input.c_str(), &input);
   if (!s.ok()) return fail(s.message());
   if (input.shape.size() != 2 && input.shape.size() != 3) {
-    return fail((args.input + ": expected shape [T, E] or [B, T, E], got " + std::to_string(input.shape.size()) +
-                 " dimensions").c_str());
+    return fail(args.input + ": expected shape [T, E] or [B, T, E], got " + std::to_string(input.shape.size()) +
+                " dimensions");
   }
   const bool batched = input.shape.size() == 3;
   const size_t B = batched ? input.shape[0] : 1;
   const size_t T = input.shape[batched ? 1 : 0];
   const size_t E = input.shape[batched ? 2 : 1];
   if (E != info.embed_dim) {
-    return fail((args.input + ": input has " + std::to_string(E) + " features per token but the model expects " +
-                 "embed_dim = " + std::to_string(info.embed_dim)).c_str());
+    return fail(args.input + ": input has " + std::to_string(E) + " features per token but the model expects " +
+                "embed_dim = " + std::to_string(info.embed_dim));
   }
-  if (B == 0 || T == 0) return fail((args.input + ": empty sequence (no tokens to run)").c_str());
+  if (B == 0 || T == 0) return fail(args.input + ": empty sequence (no tokens to run)");
+  const uint64_t max_context = args.max_context ? args.max_context : T;
+  if (T > max_context) {
+    return fail(args.input + ": the input has " + std::to_string(T) + " tokens per sequence but --max-context is " +
+                std::to_string(max_context));
+  }
+  if (args.resume && (B != 1 || args.all_timesteps)) {
+    return fail("--resume continues one stream: it needs a [T, E] input and no --all-timesteps");
+  }
 
-  SessionOptions options;
-  options.workers = args.threads;
-  options.chunk = args.chunk;
-  options.max_context = args.max_context ? args.max_context : T;
-  if (T > options.max_context) {
-    return fail(("the input has " + std::to_string(T) + " tokens per sequence but --max-context is " +
-                 std::to_string(options.max_context)).c_str());
+  SessionOptions options = session_options(args, max_context);
+  options.stream_tag = fnv1a64(input.data.data(), T * E * sizeof(float));  // sequence 0 identifies the stream
+  if (args.plan) {
+    MemoryPlan plan;
+    s = plan_session(*model, options, &plan);
+    if (!s.ok()) return fail(s.message());
+    cli::print_plan(plan, info, args.kv_store.c_str(), stdout);
+    return 0;
   }
   std::unique_ptr<Session> session;
   s = Session::create(*model, options, &session);
   if (!s.ok()) return fail(s.message());
 
   const size_t H = info.hidden_size;
+  const size_t round = static_cast<size_t>(session->plan().workers) * session->plan().chunk;
   std::vector<float> out(args.all_timesteps ? B * T * H : B * H);
+  cli::Progress progress(B * T, !args.quiet);
+  uint64_t resumed = 0;
   const auto t0 = std::chrono::steady_clock::now();
   for (size_t b = 0; b < B; ++b) {
-    session->reset();
+    size_t done = 0;
+    if (args.resume && session->length() > 0) {
+      // Continue after the committed tokens; recompute the last one if all are in.
+      done = static_cast<size_t>(std::min<uint64_t>(session->length(), T - 1));
+      s = session->truncate(done);
+      if (!s.ok()) return fail(s.message());
+      resumed = done;
+      if (!args.quiet) std::fprintf(stderr, "ringrt-run: resuming the stream after %zu committed tokens\n", done);
+    } else {
+      session->reset();
+    }
+    const float* x = input.data.data() + b * T * E;
     float* all = args.all_timesteps ? out.data() + b * T * H : nullptr;
-    s = session->append(input.data.data() + b * T * E, T, E, all);
-    if (!s.ok()) {
-      return fail((args.input + (batched ? " (sequence " + std::to_string(b) + ")" : std::string()) + ": " +
-                   s.message()).c_str());
+    for (; done < T;) {
+      const size_t n = std::min(round, T - done);
+      s = session->append(x + done * E, n, E, all ? all + done * H : nullptr);
+      if (!s.ok()) {
+        progress.finish();
+        return fail(args.input + (batched ? " (sequence " + std::to_string(b) + ")" : std::string()) + ": " +
+                    s.message());
+      }
+      done += n;
+      progress.update(b * T + done);
     }
     if (!all) std::copy(session->output(), session->output() + H, out.data() + b * H);
   }
+  progress.finish();
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 
   if (!args.output.empty()) {
@@ -93,11 +157,16 @@ int main(int argc, char** argv) {
   }
   if (!args.quiet) {
     const MemoryPlan& plan = session->plan();
-    std::printf("ringrt-run: %zu sequence%s x %zu tokens in %.3f s (%.0f tokens/s)\n", B, B == 1 ? "" : "s", T,
-                seconds, static_cast<double>(B * T) / seconds);
-    std::printf("ringrt-run: workers %u, chunk %u, max context %llu, arena %.1f MiB (KV history %.1f MiB)%s%s\n",
-                plan.workers, plan.chunk, static_cast<unsigned long long>(plan.max_context), mib(plan.arena_bytes),
-                mib(plan.kv_bytes), args.output.empty() ? "" : ", wrote ", args.output.c_str());
+    const uint64_t ran = B * T - resumed;
+    std::printf("ringrt-run: %zu sequence%s x %zu tokens%s: %llu tokens in %.3f s = %.0f tokens/s\n", B,
+                B == 1 ? "" : "s", T, resumed ? " (resumed)" : "", static_cast<unsigned long long>(ran), seconds,
+                static_cast<double>(ran) / seconds);
+    std::printf("ringrt-run: workers %u, chunk %u, max context %llu, KV store %s\n", plan.workers, plan.chunk,
+                static_cast<unsigned long long>(plan.max_context), args.kv_store.c_str());
+    std::printf("ringrt-run: planned arena %.1f MiB, peak RSS %.1f MiB, KV history %.1f MiB %s\n", mib(plan.arena_bytes),
+                mib(peak_rss_bytes()), mib(session->kv_bytes_stored()),
+                plan.kv_in_arena ? "(in the arena)" : "on disk");
+    if (!args.output.empty()) std::printf("ringrt-run: wrote %s\n", args.output.c_str());
   }
   return 0;
 }

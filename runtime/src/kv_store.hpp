@@ -31,6 +31,9 @@ class KvStore {
   // A store that cannot return memory in place reads into `scratch` (n * head_dim floats).
   virtual Status read(uint32_t layer, uint32_t head, KvKind kind, uint64_t start, std::size_t n,
                       float* scratch, const float** out) = 0;
+  // Records that positions [0, length) are complete in every layer. A store that
+  // persists (the file store) makes this the point a resumed stream continues from.
+  virtual Status commit(uint64_t length) = 0;
 };
 
 // The memory store: the whole history inside the session arena.
@@ -41,6 +44,7 @@ class MemoryKvStore final : public KvStore {
                std::size_t qkv_stride) override;
   Status read(uint32_t layer, uint32_t head, KvKind kind, uint64_t start, std::size_t n, float* scratch,
               const float** out) override;
+  Status commit(uint64_t) override { return Status::Ok(); }
 
  private:
   float* head_base(uint32_t layer, KvKind kind, uint32_t head) const;

@@ -1,6 +1,7 @@
 #include "mapped_file.hpp"
 
 #include <cerrno>
+#include <cstdint>
 #include <cstring>
 #include <fcntl.h>
 #include <sys/mman.h>
@@ -11,6 +12,14 @@ namespace ringrt {
 
 MappedFile::~MappedFile() {
   if (data_) munmap(data_, size_);
+}
+
+void MappedFile::release_pages(const void* p, std::size_t bytes) const {
+  if (!data_ || bytes == 0) return;
+  const std::uintptr_t page = static_cast<std::uintptr_t>(sysconf(_SC_PAGESIZE));
+  const std::uintptr_t begin = reinterpret_cast<std::uintptr_t>(p) / page * page;
+  const std::uintptr_t end = reinterpret_cast<std::uintptr_t>(p) + bytes;
+  madvise(reinterpret_cast<void*>(begin), end - begin, MADV_DONTNEED);
 }
 
 Status MappedFile::open(const char* path) {

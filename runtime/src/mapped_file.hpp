@@ -19,6 +19,8 @@ class MappedFile {
   Status open(const char* path);
   const uint8_t* data() const { return data_; }
   std::size_t size() const { return size_; }
+  // madvise(MADV_DONTNEED) on the pages overlapping [p, p + bytes) of the mapping.
+  void release_pages(const void* p, std::size_t bytes) const;
 
  private:
   uint8_t* data_ = nullptr;

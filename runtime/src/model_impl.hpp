@@ -32,6 +32,10 @@ class ModelImpl {
   const TensorView& tensor(TensorRole role, uint32_t layer = 0) const;
   // Identifies the weights: the data checksum combined with the options.
   uint64_t fingerprint() const { return fingerprint_; }
+  // Lets the kernel drop resident pages of the mapping (they are re-read if touched
+  // again): of one tensor once it is packed, or of the whole file.
+  void release_tensor_pages(TensorRole role, uint32_t layer) const;
+  void release_weight_pages() const { file_.release_pages(file_.data(), file_.size()); }
 
  private:
   MappedFile file_;

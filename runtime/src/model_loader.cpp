@@ -64,6 +64,11 @@ const TensorView& ModelImpl::tensor(TensorRole role, uint32_t layer) const {
   return tensors_[index];
 }
 
+void ModelImpl::release_tensor_pages(TensorRole role, uint32_t layer) const {
+  const TensorView& t = tensor(role, layer);
+  file_.release_pages(t.data, t.elements * (t.type == WeightType::kF16 ? 2 : 4));
+}
+
 Status Model::load(const char* path, std::unique_ptr<Model>* out) { return load(path, LoadOptions(), out); }
 
 Status Model::load(const char* path, const LoadOptions& options, std::unique_ptr<Model>* out) {

@@ -1,8 +1,11 @@
 #include "planner.hpp"
 
+#include <cstdio>
+#include <cstring>
 #include <unistd.h>
 #include <xnnpack.h>
 
+#include "kv_store_file.hpp"
 #include "model_impl.hpp"
 #include "xnn_fully_connected.hpp"
 
@@ -21,6 +24,21 @@ uint64_t round_up(uint64_t v, uint64_t a) { return (v + a - 1) / a * a; }
 uint64_t floats(uint64_t count) { return round_up(count * sizeof(float) + XNN_EXTRA_BYTES, kAlign); }
 
 }  // namespace
+
+Status parse_kv_store(const char* spec, bool* file_store, char* path, std::size_t path_size) {
+  *file_store = false;
+  path[0] = '\0';
+  if (!spec || std::strcmp(spec, "memory") == 0) return Status::Ok();
+  if (std::strncmp(spec, "file:", 5) == 0 && spec[5] != '\0') {
+    if (std::strlen(spec + 5) >= path_size) {
+      return Status::Error(StatusCode::kInvalidArgument, "KV store path is longer than %zu bytes", path_size - 1);
+    }
+    std::snprintf(path, path_size, "%s", spec + 5);
+    *file_store = true;
+    return Status::Ok();
+  }
+  return Status::Error(StatusCode::kInvalidArgument, "KV store '%s' not understood: use 'memory' or 'file:PATH'", spec);
+}
 
 uint32_t resolve_workers(uint32_t requested) {
   if (requested == 0) {
@@ -43,6 +61,8 @@ Status plan_buffers(const ModelOptions& m, bool weights_f16, const SessionOption
     return Status::Error(StatusCode::kInvalidArgument, "workers must be at most %u, got %u", kMaxWorkers,
                          o.workers);
   }
+  RINGRT_RETURN_IF_ERROR(
+      parse_kv_store(o.kv_store, &details->file_store, details->store_path, sizeof details->store_path));
   const std::size_t P = resolve_workers(o.workers), C = o.chunk;
   const std::size_t E = m.embed_dim, H = m.hidden_size, heads = m.num_heads, D = m.head_dim(), L = m.num_layers;
   const uint64_t rows = P * C;
@@ -84,7 +104,10 @@ Status plan_buffers(const ModelOptions& m, bool weights_f16, const SessionOption
   set(kPlanDenseOps, "xnnpack.dense_ops", dense_total);
   set(kPlanSlotOps, "xnnpack.ring_slots", (P + 1) * heads * (details->slot_op_bytes[0] + details->slot_op_bytes[1]));
   set(kPlanOutput, "output.last", floats(H));
-  set(kPlanKvStore, "kv.store", floats(L * 2 * o.max_context * H));
+  const bool file = details->file_store;
+  set(kPlanSlotBuffers, "ring.slot_buffers", file ? (P + 1) * floats(2 * heads * C * D) : 0);
+  set(kPlanKvStaging, "kv.write_staging", file ? floats(rows * D) : 0);
+  set(kPlanKvStore, "kv.store", file ? 0 : floats(L * 2 * o.max_context * H));
 
   plan->count = 0;
   uint64_t offset = 0;
@@ -94,7 +117,10 @@ Status plan_buffers(const ModelOptions& m, bool weights_f16, const SessionOption
   }
   plan->count = kPlanCount;
   plan->arena_bytes = round_up(offset, 4096);
-  plan->kv_bytes = bytes[kPlanKvStore];
+  const KvGeometry geometry{static_cast<uint32_t>(L), static_cast<uint32_t>(heads), static_cast<uint32_t>(D),
+                            o.max_context};
+  plan->kv_bytes = file ? FileKvStore::file_bytes(geometry) : bytes[kPlanKvStore];
+  plan->kv_in_arena = !file;
   plan->workers = static_cast<uint32_t>(P);
   plan->chunk = static_cast<uint32_t>(C);
   plan->max_context = o.max_context;

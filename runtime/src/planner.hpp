@@ -26,6 +26,8 @@ enum PlanSlot : std::size_t {
   kPlanDenseOps,
   kPlanSlotOps,
   kPlanOutput,
+  kPlanSlotBuffers,
+  kPlanKvStaging,
   kPlanKvStore,
   kPlanCount
 };
@@ -35,7 +37,12 @@ struct PlanDetails {
   std::size_t dense_bytes[5];     // XNNPACK pool bytes: input proj, qkv, out, up, down
   std::size_t slot_op_bytes[2];   // one K operator, one V operator of a ring slot
   std::size_t f16_scratch_floats; // 0 for float32 models
+  bool file_store;                // KV history in a file
+  char store_path[256];           // the file store's path
 };
+
+// Parses SessionOptions::kv_store ("memory" / nullptr, or "file:PATH").
+Status parse_kv_store(const char* spec, bool* file_store, char* path, std::size_t path_size);
 
 Status plan_buffers(const ModelOptions& model, bool weights_f16, const SessionOptions& options,
                     MemoryPlan* plan, PlanDetails* details);

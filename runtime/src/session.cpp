@@ -7,6 +7,7 @@
 #include "arena.hpp"
 #include "fp16.hpp"
 #include "kv_store.hpp"
+#include "kv_store_file.hpp"
 #include "layer_norm.hpp"
 #include "model_impl.hpp"
 #include "planner.hpp"
@@ -33,9 +34,11 @@ class SessionImpl {
   ~SessionImpl();
   Status init(const ModelImpl& model, const SessionOptions& options);
   Status append(const float* x, std::size_t tokens, std::size_t width, float* all_outputs);
-  const float* output() const { return length_ ? out_ : nullptr; }
+  const float* output() const { return has_output_ ? out_ : nullptr; }
   uint64_t length() const { return length_; }
-  void reset() { length_ = 0; }
+  void reset() { (void)truncate(0); }
+  Status truncate(uint64_t length);
+  uint64_t kv_bytes_stored() const;
   const MemoryPlan& plan() const { return plan_; }
 
  private:
@@ -63,12 +66,14 @@ class SessionImpl {
   MemoryPool* slot_pools_ = nullptr;
   RingSlot slots_[65];
   RingWorkerBuffers workers_[64];
-  MemoryKvStore* store_ = nullptr;
+  KvStore* store_ = nullptr;
+  FileKvStore* file_store_ = nullptr;  // == store_ when the history is in a file
   RingScheduler ring_;
 
   float* norms_ = nullptr;  // f32 LayerNorm parameters, see norm()
   float* out_ = nullptr;
   uint64_t length_ = 0;
+  bool has_output_ = false;
 };
 
 SessionImpl::~SessionImpl() {
@@ -103,9 +108,19 @@ Status SessionImpl::init(const ModelImpl& model, const SessionOptions& options) 
   dense_pools_ = new (std::nothrow) MemoryPool[1 + static_cast<std::size_t>(L) * kLayerOps];
   slot_ops_ = new (std::nothrow) FullyConnected[static_cast<std::size_t>(P + 1) * 2 * heads];
   slot_pools_ = new (std::nothrow) MemoryPool[static_cast<std::size_t>(P + 1) * 2 * heads];
-  store_ = new (std::nothrow) MemoryKvStore(KvGeometry{L, heads, D, plan_.max_context}, buffer(kPlanKvStore));
+  const KvGeometry geometry{L, heads, D, plan_.max_context};
+  if (details_.file_store) {
+    file_store_ = new (std::nothrow) FileKvStore(geometry, buffer(kPlanKvStaging));
+    store_ = file_store_;
+  } else {
+    store_ = new (std::nothrow) MemoryKvStore(geometry, buffer(kPlanKvStore));
+  }
   if (!layer_ops_ || !dense_pools_ || !slot_ops_ || !slot_pools_ || !store_) {
     return Status::Error(StatusCode::kOutOfMemory, "cannot allocate session bookkeeping");
+  }
+  if (file_store_) {
+    const FileStoreIdentity id{model.fingerprint(), options.stream_tag};
+    RINGRT_RETURN_IF_ERROR(file_store_->open(details_.store_path, id, options.resume, &length_));
   }
 
   // Norm parameters as float32, whatever the storage type.
@@ -125,10 +140,13 @@ Status SessionImpl::init(const ModelImpl& model, const SessionOptions& options) 
 
   // Ring slots and per-worker buffers.
   uint8_t* slot_mem = reinterpret_cast<uint8_t*>(buffer(kPlanSlotOps));
+  const uint64_t slot_buffer_stride = plan_.entries[kPlanSlotBuffers].bytes / (P + 1);
   for (uint32_t s = 0; s <= P; ++s) {
     slots_[s].ops = slot_ops_ + static_cast<std::size_t>(s) * 2 * heads;
     slots_[s].pools = slot_pools_ + static_cast<std::size_t>(s) * 2 * heads;
-    slots_[s].scratch = nullptr;
+    slots_[s].scratch = file_store_ ? reinterpret_cast<float*>(reinterpret_cast<uint8_t*>(buffer(kPlanSlotBuffers)) +
+                                                               s * slot_buffer_stride)
+                                    : nullptr;
     for (uint32_t k = 0; k < 2 * heads; ++k) {
       const std::size_t bytes = details_.slot_op_bytes[k % 2];
       slots_[s].pools[k].init(slot_mem, bytes);
@@ -144,7 +162,25 @@ Status SessionImpl::init(const ModelImpl& model, const SessionOptions& options) 
     workers_[w].state = reinterpret_cast<float*>(reinterpret_cast<uint8_t*>(buffer(kPlanSoftmax)) + w * state_stride);
   }
   ring_.bind(RingGeometry{P, C, heads, D}, slots_, workers_, store_, &threads_);
-  return create_dense_ops();
+  RINGRT_RETURN_IF_ERROR(create_dense_ops());
+  // Every weight now lives packed in the arena: the mapped file's pages can go.
+  model.release_weight_pages();
+  return Status::Ok();
+}
+
+Status SessionImpl::truncate(uint64_t length) {
+  if (length > length_) {
+    return Status::Error(StatusCode::kInvalidArgument, "truncate(%llu) beyond the sequence length %llu",
+                         static_cast<unsigned long long>(length), static_cast<unsigned long long>(length_));
+  }
+  has_output_ = false;
+  length_ = length;
+  return store_->commit(length);
+}
+
+uint64_t SessionImpl::kv_bytes_stored() const {
+  if (file_store_) return file_store_->disk_bytes();
+  return length_ * m_.num_layers * 2 * m_.hidden_size * sizeof(float);
 }
 
 Status SessionImpl::create_dense_ops() {
@@ -161,6 +197,7 @@ Status SessionImpl::create_dense_ops() {
     const float* kernel = weights_f32(TensorRole::kInputKernel, 0, scratch);
     const float* bias = weights_f32(TensorRole::kInputBias, 0, scratch ? scratch + E * H : nullptr);
     RINGRT_RETURN_IF_ERROR(input_op_.create(FcShape{E, H, E, H, true}, kernel, bias, next_pool(details_.dense_bytes[0])));
+    model_->release_tensor_pages(TensorRole::kInputKernel, 0);
   }
   struct OpSpec {
     TensorRole kernel, bias;
@@ -177,6 +214,8 @@ Status SessionImpl::create_dense_ops() {
       const float* bias = weights_f32(s.bias, l, scratch ? scratch + s.in * s.out : nullptr);
       RINGRT_RETURN_IF_ERROR(layer_ops_[(l - 1) * kLayerOps + op].create(
           FcShape{s.in, s.out, s.in, s.out, true}, kernel, bias, next_pool(details_.dense_bytes[1 + op])));
+      // Packed: the file's copy is not needed; keeps peak RSS at the plan, not plan + model.
+      model_->release_tensor_pages(s.kernel, l);
     }
   }
   return Status::Ok();
@@ -236,7 +275,9 @@ Status SessionImpl::run_round(const float* x, std::size_t rows, float* all_outpu
   const float* beta = norm(m_.num_layers, kAttnBeta);
   if (all_outputs) norm_rows(h, all_outputs, rows, gamma, beta);
   layer_norm_rows(h + (rows - 1) * H, out_, 0, 1, H, gamma, beta);
+  RINGRT_RETURN_IF_ERROR(store_->commit(length_ + rows));
   length_ += rows;
+  has_output_ = true;
   return Status::Ok();
 }
 
@@ -261,15 +302,12 @@ Status SessionImpl::append(const float* x, std::size_t tokens, std::size_t width
                            std::isnan(x[i]) ? "NaN" : "Inf", i / E, i % E);
     }
   }
+  // Rounds of up to workers * chunk tokens. A round that fails (a store write, say)
+  // leaves the sequence at the rounds completed before it: length() tells.
   const std::size_t round = static_cast<std::size_t>(plan_.workers) * plan_.chunk;
-  const uint64_t before = length_;
-  for (std::size_t done = 0; done < tokens; ) {
+  for (std::size_t done = 0; done < tokens;) {
     const std::size_t rows = tokens - done < round ? tokens - done : round;
-    Status s = run_round(x + done * E, rows, all_outputs ? all_outputs + done * H : nullptr);
-    if (!s.ok()) {
-      length_ = before;  // the sequence is as it was before this call
-      return s;
-    }
+    RINGRT_RETURN_IF_ERROR(run_round(x + done * E, rows, all_outputs ? all_outputs + done * H : nullptr));
     done += rows;
   }
   return Status::Ok();
@@ -301,6 +339,8 @@ Status Session::append(const float* x, std::size_t tokens, std::size_t width, fl
 const float* Session::output() const { return impl_->output(); }
 uint64_t Session::length() const { return impl_->length(); }
 void Session::reset() { impl_->reset(); }
+Status Session::truncate(uint64_t length) { return impl_->truncate(length); }
+uint64_t Session::kv_bytes_stored() const { return impl_->kv_bytes_stored(); }
 const MemoryPlan& Session::plan() const { return impl_->plan(); }
 
 const char* version() { return RINGRT_VERSION_STRING; }

@@ -60,6 +60,16 @@ struct SessionOptions {
   uint32_t workers = 0;          // ring workers = threads; 0: number of online cores
   uint32_t chunk = 256;          // tokens per query block and per KV chunk
   uint64_t max_context = 8192;   // longest sequence the session accepts (KV history)
+  // Where the KV history lives: nullptr or "memory" (inside the arena), or
+  // "file:PATH" (a file on disk or flash; only a fixed working set stays in RAM).
+  const char* kv_store = nullptr;
+  // File store only. false: an existing store holding committed tokens is refused
+  // (never silently overwritten); true: the session continues the stream the store
+  // holds (length() tells where), or starts a new one if there is none.
+  bool resume = false;
+  // File store only: an application tag saved with the stream (e.g. a hash of its
+  // input) and checked on resume, so a stream is never continued with other data.
+  uint64_t stream_tag = 0;
 };
 
 // One named buffer of the session's arena.
@@ -75,7 +85,8 @@ struct MemoryPlan {
   PlanEntry entries[kMaxEntries];
   std::size_t count = 0;
   uint64_t arena_bytes = 0;     // one allocation holding every entry
-  uint64_t kv_bytes = 0;        // KV history bytes at max_context (inside the arena for the memory store)
+  uint64_t kv_bytes = 0;        // KV history bytes at max_context
+  bool kv_in_arena = true;      // memory store: kv_bytes are part of arena_bytes; file store: on disk
   uint32_t workers = 0;         // resolved worker count
   uint32_t chunk = 0;
   uint64_t max_context = 0;
@@ -101,7 +112,13 @@ class Session {
   // Last-timestep output, hidden_size floats; nullptr before the first append.
   const float* output() const;
   uint64_t length() const;  // tokens in the current sequence
-  void reset();             // forget the sequence; keeps every buffer
+  void reset();             // forget the sequence (a file store's too); keeps every buffer
+  // Drops the tokens after the first `length` (length <= length()); output() is
+  // unavailable until the next append. Used to recompute a resumed stream's last output.
+  Status truncate(uint64_t length);
+  // Bytes the KV store occupies: the arena share for the memory store, the
+  // allocated blocks of the file for the file store.
+  uint64_t kv_bytes_stored() const;
 
   const MemoryPlan& plan() const;
 

@@ -1,0 +1,26 @@
+#include "plan_print.hpp"
+
+namespace ringrt::cli {
+
+namespace {
+double mib(uint64_t bytes) { return static_cast<double>(bytes) / (1024.0 * 1024.0); }
+}  // namespace
+
+void print_plan(const MemoryPlan& plan, const ModelInfo& model, const char* kv_store, std::FILE* out) {
+  std::fprintf(out, "memory plan: %u workers, chunk %u, max context %llu, KV store %s\n", plan.workers, plan.chunk,
+               static_cast<unsigned long long>(plan.max_context), kv_store);
+  std::fprintf(out, "  %-24s %16s %12s\n", "buffer", "bytes", "MiB");
+  for (std::size_t i = 0; i < plan.count; ++i) {
+    const PlanEntry& e = plan.entries[i];
+    if (e.bytes == 0) continue;
+    std::fprintf(out, "  %-24s %16llu %12.2f\n", e.name, static_cast<unsigned long long>(e.bytes), mib(e.bytes));
+  }
+  std::fprintf(out, "  %-24s %16llu %12.2f   (one allocation, touched at creation)\n", "arena total",
+               static_cast<unsigned long long>(plan.arena_bytes), mib(plan.arena_bytes));
+  std::fprintf(out, "  %-24s %16llu %12.2f   (%s)\n", "KV at max context", static_cast<unsigned long long>(plan.kv_bytes),
+               mib(plan.kv_bytes), plan.kv_in_arena ? "inside the arena" : "in the store file, not in RAM");
+  std::fprintf(out, "  %-24s %16llu %12.2f   (mmap'ed; read once at session creation)\n", "model file",
+               static_cast<unsigned long long>(model.file_bytes), mib(model.file_bytes));
+}
+
+}  // namespace ringrt::cli

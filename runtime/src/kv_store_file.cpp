@@ -1,0 +1,225 @@
+#include "kv_store_file.hpp"
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "checksum.hpp"
+
+namespace ringrt {
+
+namespace {
+
+constexpr char kMagic[8] = {'R', 'R', 'T', 'K', 'V', 'S', 'T', '1'};
+constexpr uint32_t kVersion = 1;
+
+struct KvHeader {
+  char magic[8];
+  uint32_t version;
+  uint32_t header_bytes;
+  uint64_t model_fingerprint;
+  uint32_t layers, heads, head_dim, reserved;
+  uint64_t capacity;
+  uint64_t committed;
+  uint64_t stream_tag;
+  uint64_t checksum;  // FNV-1a 64 of every byte before it
+};
+static_assert(sizeof(KvHeader) == 72, "KV header layout");
+
+uint64_t header_checksum(const KvHeader& h) { return fnv1a64(&h, offsetof(KvHeader, checksum)); }
+
+Status io_error(const char* path, const char* what, int err) {
+  return Status::Error(StatusCode::kIoError, "KV store %s: %s: %s", path, what, std::strerror(err));
+}
+
+// Full pread/pwrite: retries short transfers and EINTR.
+bool full_pread(int fd, void* buf, std::size_t n, uint64_t off) {
+  uint8_t* p = static_cast<uint8_t*>(buf);
+  while (n) {
+    const ssize_t r = pread(fd, p, n, static_cast<off_t>(off));
+    if (r < 0 && errno == EINTR) continue;
+    if (r <= 0) {
+      if (r == 0) errno = EIO;  // past the end: the file was truncated
+      return false;
+    }
+    p += r;
+    n -= static_cast<std::size_t>(r);
+    off += static_cast<uint64_t>(r);
+  }
+  return true;
+}
+
+bool full_pwrite(int fd, const void* buf, std::size_t n, uint64_t off) {
+  const uint8_t* p = static_cast<const uint8_t*>(buf);
+  while (n) {
+    const ssize_t r = pwrite(fd, p, n, static_cast<off_t>(off));
+    if (r < 0 && errno == EINTR) continue;
+    if (r <= 0) {
+      if (r == 0) errno = ENOSPC;
+      return false;
+    }
+    p += r;
+    n -= static_cast<std::size_t>(r);
+    off += static_cast<uint64_t>(r);
+  }
+  return true;
+}
+
+}  // namespace
+
+FileKvStore::~FileKvStore() {
+  if (fd_ >= 0) close(fd_);
+}
+
+uint64_t FileKvStore::file_bytes(const KvGeometry& g) {
+  const uint64_t blocks = (g.capacity + kBlockPositions - 1) / kBlockPositions;
+  return kHeaderBytes + blocks * kBlockPositions * g.layers * 2 * g.heads * g.head_dim * sizeof(float);
+}
+
+uint64_t FileKvStore::offset(uint32_t layer, KvKind kind, uint32_t head, uint64_t position) const {
+  const uint64_t heads_per_block = static_cast<uint64_t>(g_.layers) * 2 * g_.heads;
+  const uint64_t index = (static_cast<uint64_t>(layer) * 2 + static_cast<uint32_t>(kind)) * g_.heads + head;
+  const uint64_t block = position / kBlockPositions, row = position % kBlockPositions;
+  return kHeaderBytes + ((block * heads_per_block + index) * kBlockPositions + row) * g_.head_dim * sizeof(float);
+}
+
+std::size_t FileKvStore::rows_in_block(uint64_t position, std::size_t n) const {
+  const uint64_t left = kBlockPositions - position % kBlockPositions;
+  return n < left ? n : static_cast<std::size_t>(left);
+}
+
+Status FileKvStore::open(const char* path, const FileStoreIdentity& id, bool resume, uint64_t* committed) {
+  std::snprintf(path_, sizeof path_, "%s", path);
+  id_ = id;
+  *committed = 0;
+  struct stat st;
+  const bool exists = stat(path, &st) == 0;
+  if (exists && S_ISDIR(st.st_mode)) {
+    return Status::Error(StatusCode::kInvalidArgument, "KV store %s is a directory; give a file path", path);
+  }
+  if (exists) {
+    fd_ = ::open(path, O_RDWR | O_CLOEXEC);
+    if (fd_ < 0) return io_error(path, "cannot open", errno);
+    KvHeader h;
+    if (!full_pread(fd_, &h, sizeof h, 0) || std::memcmp(h.magic, kMagic, sizeof kMagic) != 0) {
+      return Status::Error(StatusCode::kInvalidArgument,
+                           "KV store %s: not a ringrt KV store or its header is damaged; remove it to start over",
+                           path);
+    }
+    if (h.checksum != header_checksum(h) || h.version != kVersion || h.header_bytes != kHeaderBytes) {
+      return Status::Error(StatusCode::kInvalidArgument,
+                           "KV store %s: damaged header (checksum or version mismatch); remove it to start over", path);
+    }
+    if (h.model_fingerprint != id.model_fingerprint) {
+      return Status::Error(StatusCode::kInvalidArgument,
+                           "KV store %s was written by a different model (fingerprint %016llx, this model %016llx)",
+                           path, static_cast<unsigned long long>(h.model_fingerprint),
+                           static_cast<unsigned long long>(id.model_fingerprint));
+    }
+    if (h.layers != g_.layers || h.heads != g_.heads || h.head_dim != g_.head_dim) {
+      return Status::Error(StatusCode::kInvalidArgument, "KV store %s has a different geometry", path);
+    }
+    // The last committed row of the last head ends the data the header vouches for.
+    const uint64_t needed =
+        h.committed ? offset(g_.layers - 1, KvKind::kValue, g_.heads - 1, h.committed - 1) + g_.head_dim * 4 : 0;
+    if (static_cast<uint64_t>(st.st_size) < needed) {
+      return Status::Error(StatusCode::kInvalidArgument,
+                           "KV store %s is truncated: its header commits %llu tokens but the file ends early", path,
+                           static_cast<unsigned long long>(h.committed));
+    }
+    if (resume && h.committed > g_.capacity) {
+      return Status::Error(StatusCode::kCapacityExceeded,
+                           "KV store %s holds %llu tokens, more than the session's max_context of %llu", path,
+                           static_cast<unsigned long long>(h.committed), static_cast<unsigned long long>(g_.capacity));
+    }
+    if (resume) {
+      if (h.committed > 0 && h.stream_tag != id.stream_tag) {
+        return Status::Error(StatusCode::kInvalidArgument,
+                             "KV store %s holds a stream of different input (stream tag %016llx, expected %016llx)",
+                             path, static_cast<unsigned long long>(h.stream_tag),
+                             static_cast<unsigned long long>(id.stream_tag));
+      }
+      *committed = h.committed;
+      return h.committed ? Status::Ok() : write_header(0);
+    }
+    if (h.committed > 0) {
+      return Status::Error(StatusCode::kInvalidArgument,
+                           "KV store %s already holds %llu committed tokens; resume it or remove the file", path,
+                           static_cast<unsigned long long>(h.committed));
+    }
+    return write_header(0);
+  }
+  fd_ = ::open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+  if (fd_ < 0) return io_error(path, "cannot create", errno);
+  Status s = write_header(0);  // the file grows (sparse) as KV rows are written
+  if (!s.ok()) {
+    close(fd_);
+    fd_ = -1;
+    unlink(path);  // no partial store left behind
+  }
+  return s;
+}
+
+Status FileKvStore::write_header(uint64_t committed) {
+  KvHeader h;
+  std::memset(&h, 0, sizeof h);
+  std::memcpy(h.magic, kMagic, sizeof kMagic);
+  h.version = kVersion;
+  h.header_bytes = kHeaderBytes;
+  h.model_fingerprint = id_.model_fingerprint;
+  h.layers = g_.layers;
+  h.heads = g_.heads;
+  h.head_dim = g_.head_dim;
+  h.capacity = g_.capacity;
+  h.committed = committed;
+  h.stream_tag = id_.stream_tag;
+  h.checksum = header_checksum(h);
+  if (!full_pwrite(fd_, &h, sizeof h, 0)) return io_error(path_, "cannot write the header", errno);
+  return Status::Ok();
+}
+
+Status FileKvStore::write(uint32_t layer, uint64_t start, std::size_t rows, const float* qkv, std::size_t qkv_stride) {
+  const std::size_t D = g_.head_dim, H = static_cast<std::size_t>(g_.heads) * D;
+  for (uint32_t kind = 0; kind < 2; ++kind) {
+    for (uint32_t j = 0; j < g_.heads; ++j) {
+      const float* src = qkv + (kind + 1) * H + j * D;
+      for (std::size_t r = 0; r < rows; ++r) std::memcpy(staging_ + r * D, src + r * qkv_stride, D * sizeof(float));
+      for (std::size_t done = 0; done < rows;) {
+        const std::size_t n = rows_in_block(start + done, rows - done);
+        if (!full_pwrite(fd_, staging_ + done * D, n * D * sizeof(float),
+                         offset(layer, static_cast<KvKind>(kind), j, start + done))) {
+          return io_error(path_, "write failed (disk full or file size limit?)", errno);
+        }
+        done += n;
+      }
+    }
+  }
+  return Status::Ok();
+}
+
+Status FileKvStore::read(uint32_t layer, uint32_t head, KvKind kind, uint64_t start, std::size_t n, float* scratch,
+                         const float** out) {
+  for (std::size_t done = 0; done < n;) {
+    const std::size_t rows = rows_in_block(start + done, n - done);
+    if (!full_pread(fd_, scratch + done * g_.head_dim, rows * g_.head_dim * sizeof(float),
+                    offset(layer, kind, head, start + done))) {
+      return io_error(path_, "read failed", errno);
+    }
+    done += rows;
+  }
+  *out = scratch;
+  return Status::Ok();
+}
+
+Status FileKvStore::commit(uint64_t length) { return write_header(length); }
+
+uint64_t FileKvStore::disk_bytes() const {
+  struct stat st;
+  if (fd_ < 0 || fstat(fd_, &st) != 0) return 0;
+  return static_cast<uint64_t>(st.st_blocks) * 512;
+}
+
+}  // namespace ringrt
