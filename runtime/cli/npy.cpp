@@ -1,0 +1,550 @@
+#include "npy.hpp"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cctype>
+#include <cerrno>
+#include <cstdarg>
+#include <cstdint>
+#include <cstdio>
+#include <cstring>
+#include <string>
+#include <utility>
+
+#include "fp16.hpp"
+
+namespace ringrt::npy {
+namespace {
+
+constexpr unsigned char kMagic[6] = {0x93, 'N', 'U', 'M', 'P', 'Y'};
+constexpr std::size_t kPreamble = 8;  // magic + major + minor
+constexpr std::size_t kMaxStringLiteral = 64;
+constexpr bool kLittleEndianHost = __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__;
+
+bool checked_mul(std::size_t a, std::size_t b, std::size_t* out) {
+  return !__builtin_mul_overflow(a, b, out);
+}
+
+std::string shape_string(const std::vector<std::size_t>& shape) {
+  std::string s = "(";
+  for (std::size_t i = 0; i < shape.size(); ++i) {
+    if (i) s += ", ";
+    s += std::to_string(shape[i]);
+  }
+  if (shape.size() == 1) s += ",";
+  s += ")";
+  return s;
+}
+
+// ---- input ------------------------------------------------------------------
+
+// A file read front to back. Reads grow the caller's buffer chunk by chunk, so a
+// bogus length in a header never allocates more than the file actually holds.
+class InputFile {
+ public:
+  InputFile() = default;
+  InputFile(const InputFile&) = delete;
+  InputFile& operator=(const InputFile&) = delete;
+  ~InputFile() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+
+  Status open(const char* path) {
+    path_ = path;
+    fd_ = ::open(path, O_RDONLY | O_CLOEXEC);
+    if (fd_ < 0) {
+      const int err = errno;
+      return Status::Error(StatusCode::kIoError, "%s: cannot open: %s", path, std::strerror(err));
+    }
+    struct stat st;
+    if (::fstat(fd_, &st) != 0) {
+      const int err = errno;
+      return Status::Error(StatusCode::kIoError, "%s: cannot stat: %s", path, std::strerror(err));
+    }
+    if (S_ISDIR(st.st_mode)) {
+      return Status::Error(StatusCode::kIoError, "%s: is a directory, not a .npy file", path);
+    }
+    regular_ = S_ISREG(st.st_mode);
+    size_ = regular_ && st.st_size > 0 ? static_cast<uint64_t>(st.st_size) : 0;
+    return Status::Ok();
+  }
+
+  // Appends the next min(n, bytes left) bytes of the file to *buf.
+  Status read(std::size_t n, std::vector<unsigned char>* buf) {
+    if (regular_) buf->reserve(buf->size() + static_cast<std::size_t>(n < size_ ? n : size_));
+    constexpr std::size_t kChunk = std::size_t{1} << 20;
+    while (n > 0) {
+      const std::size_t used = buf->size();
+      const std::size_t want = n < kChunk ? n : kChunk;
+      buf->resize(used + want);
+      const ssize_t got = ::read(fd_, buf->data() + used, want);
+      if (got < 0) {
+        const int err = errno;
+        buf->resize(used);
+        if (err == EINTR) continue;
+        return Status::Error(StatusCode::kIoError, "%s: read failed: %s", path_,
+                             std::strerror(err));
+      }
+      buf->resize(used + static_cast<std::size_t>(got));
+      if (got == 0) break;  // end of file
+      n -= static_cast<std::size_t>(got);
+    }
+    return Status::Ok();
+  }
+
+  bool regular() const { return regular_; }
+  uint64_t size() const { return size_; }
+
+ private:
+  const char* path_ = "";
+  int fd_ = -1;
+  bool regular_ = false;
+  uint64_t size_ = 0;
+};
+
+// ---- header dictionary parser -------------------------------------------------
+//
+// Accepts exactly the Python literal NumPy writes (and reasonable hand-written
+// variants): {'descr': '<f4', 'fortran_order': False, 'shape': (3, 4), }
+// Keys in any order, each exactly once; single or double quotes; optional trailing
+// commas; spaces, tabs and newlines between tokens; trailing whitespace padding.
+
+struct Header {
+  std::string descr;
+  bool fortran_order = false;
+  std::vector<std::size_t> shape;
+};
+
+class HeaderParser {
+ public:
+  HeaderParser(const char* path, const char* text, std::size_t size)
+      : path_(path), begin_(text), p_(text), end_(text + size) {}
+
+  Status parse(Header* h) {
+    bool have_descr = false, have_fortran = false, have_shape = false;
+    skip_space();
+    if (!eat('{')) return error("expected '{'");
+    for (;;) {
+      skip_space();
+      if (eat('}')) break;
+      std::string key;
+      RINGRT_RETURN_IF_ERROR(parse_string(&key, "a key"));
+      skip_space();
+      if (!eat(':')) return error("expected ':' after key '%s'", key.c_str());
+      skip_space();
+      bool* seen = nullptr;
+      if (key == "descr") {
+        seen = &have_descr;
+        if (p_ < end_ && *p_ == '[') return error("structured (record) dtypes are not supported");
+        RINGRT_RETURN_IF_ERROR(parse_string(&h->descr, "the value of 'descr'"));
+      } else if (key == "fortran_order") {
+        seen = &have_fortran;
+        RINGRT_RETURN_IF_ERROR(parse_bool(&h->fortran_order));
+      } else if (key == "shape") {
+        seen = &have_shape;
+        RINGRT_RETURN_IF_ERROR(parse_shape(&h->shape));
+      } else {
+        return error("unknown key '%s' (expected 'descr', 'fortran_order' and 'shape')",
+                     key.c_str());
+      }
+      if (*seen) return error("duplicate key '%s'", key.c_str());
+      *seen = true;
+      skip_space();
+      if (eat(',')) continue;
+      if (eat('}')) break;
+      return error("expected ',' or '}' after the value of '%s'", key.c_str());
+    }
+    skip_space();
+    if (p_ != end_) return error("unexpected text after the closing '}'");
+    if (!have_descr) return missing("descr");
+    if (!have_fortran) return missing("fortran_order");
+    if (!have_shape) return missing("shape");
+    return Status::Ok();
+  }
+
+ private:
+  Status error(const char* format, ...) __attribute__((format(printf, 2, 3))) {
+    char what[256];
+    va_list args;
+    va_start(args, format);
+    std::vsnprintf(what, sizeof what, format, args);
+    va_end(args);
+    return Status::Error(StatusCode::kInvalidArgument,
+                         "%s: invalid .npy header: %s (at header byte %zu)", path_, what,
+                         static_cast<std::size_t>(p_ - begin_));
+  }
+  Status missing(const char* key) {
+    return Status::Error(StatusCode::kInvalidArgument, "%s: invalid .npy header: missing key '%s'",
+                         path_, key);
+  }
+
+  void skip_space() {
+    while (p_ < end_ && (*p_ == ' ' || *p_ == '\t' || *p_ == '\n' || *p_ == '\r')) ++p_;
+  }
+  bool eat(char c) {
+    if (p_ < end_ && *p_ == c) {
+      ++p_;
+      return true;
+    }
+    return false;
+  }
+  bool eat_word(const char* w) {
+    const std::size_t n = std::strlen(w);
+    if (static_cast<std::size_t>(end_ - p_) < n || std::memcmp(p_, w, n) != 0) return false;
+    // The word must end here ("Falsey" is not False).
+    const char* after = p_ + n;
+    if (after < end_ && (std::isalnum(static_cast<unsigned char>(*after)) || *after == '_'))
+      return false;
+    p_ = after;
+    return true;
+  }
+
+  Status parse_string(std::string* out, const char* what) {
+    if (p_ >= end_ || (*p_ != '\'' && *p_ != '"'))
+      return error("expected a quoted string as %s", what);
+    const char quote = *p_++;
+    out->clear();
+    while (p_ < end_ && *p_ != quote) {
+      if (*p_ == '\\') return error("escape sequences are not supported in %s", what);
+      if (*p_ == '\n') return error("unterminated string in %s", what);
+      if (out->size() >= kMaxStringLiteral) return error("string in %s is too long", what);
+      out->push_back(*p_++);
+    }
+    if (!eat(quote)) return error("unterminated string in %s", what);
+    return Status::Ok();
+  }
+
+  Status parse_bool(bool* out) {
+    if (eat_word("True")) {
+      *out = true;
+      return Status::Ok();
+    }
+    if (eat_word("False")) {
+      *out = false;
+      return Status::Ok();
+    }
+    return error("the value of 'fortran_order' must be True or False");
+  }
+
+  Status parse_uint(std::size_t* out) {
+    if (p_ >= end_ || *p_ < '0' || *p_ > '9') {
+      if (p_ < end_ && *p_ == '-') return error("negative dimension in 'shape'");
+      return error("expected a dimension (non-negative integer) in 'shape'");
+    }
+    std::size_t v = 0;
+    while (p_ < end_ && *p_ >= '0' && *p_ <= '9') {
+      const std::size_t digit = static_cast<std::size_t>(*p_ - '0');
+      if (!checked_mul(v, 10, &v) || __builtin_add_overflow(v, digit, &v))
+        return error("dimension in 'shape' does not fit in 64 bits");
+      ++p_;
+    }
+    eat('L');  // Python 2 long literal, as written by old NumPy versions
+    *out = v;
+    return Status::Ok();
+  }
+
+  Status parse_shape(std::vector<std::size_t>* shape) {
+    shape->clear();
+    if (!eat('(')) return error("the value of 'shape' must be a tuple such as (3, 4) or (5,)");
+    skip_space();
+    if (eat(')')) return Status::Ok();  // () : a 0-d array
+    bool trailing_comma = false;
+    for (;;) {
+      std::size_t dim = 0;
+      RINGRT_RETURN_IF_ERROR(parse_uint(&dim));
+      if (shape->size() == kMaxRank) return error("'shape' has more than %zu dimensions", kMaxRank);
+      shape->push_back(dim);
+      skip_space();
+      trailing_comma = eat(',');
+      skip_space();
+      if (eat(')')) break;
+      if (!trailing_comma) return error("expected ',' or ')' in 'shape'");
+    }
+    if (shape->size() == 1 && !trailing_comma)
+      return error("'shape' (%zu) is not a tuple; a 1-d shape is written (%zu,)", (*shape)[0],
+                   (*shape)[0]);
+    return Status::Ok();
+  }
+
+  const char* path_;
+  const char* begin_;
+  const char* p_;
+  const char* end_;
+};
+
+// ---- dtype ------------------------------------------------------------------
+
+enum class Kind { kF16, kF32, kF64 };
+
+Status parse_descr(const char* path, const std::string& d, Kind* kind, std::size_t* item) {
+  const char order = d.empty() ? '\0' : d[0];
+  const std::string body = d.empty() ? d : d.substr(1);
+  const bool is_float = body == "f2" || body == "f4" || body == "f8";
+  if (is_float && order == '>') {
+    return Status::Error(StatusCode::kInvalidArgument,
+                         "%s: big-endian dtype '%s' is not supported (byte-swap it to '<%s')", path,
+                         d.c_str(), body.c_str());
+  }
+  const bool order_ok = order == '<' || ((order == '=' || order == '|') && kLittleEndianHost);
+  if (!is_float || !order_ok) {
+    return Status::Error(StatusCode::kInvalidArgument,
+                         "%s: unsupported dtype '%s' (expected little-endian float16, float32 or "
+                         "float64: '<f2', '<f4' or '<f8')",
+                         path, d.c_str());
+  }
+  if (body == "f2") {
+    *kind = Kind::kF16;
+    *item = 2;
+  } else if (body == "f4") {
+    *kind = Kind::kF32;
+    *item = 4;
+  } else {
+    *kind = Kind::kF64;
+    *item = 8;
+  }
+  return Status::Ok();
+}
+
+uint64_t load_le(const unsigned char* p, std::size_t n) {
+  uint64_t v = 0;
+  for (std::size_t i = 0; i < n; ++i) v |= static_cast<uint64_t>(p[i]) << (8 * i);
+  return v;
+}
+
+// ---- output helpers ---------------------------------------------------------
+
+Status write_all(int fd, const char* tmp, const unsigned char* p, std::size_t n) {
+  while (n > 0) {
+    const ssize_t w = ::write(fd, p, n);
+    if (w < 0) {
+      if (errno == EINTR) continue;
+      const int err = errno;
+      return Status::Error(StatusCode::kIoError, "%s: write failed: %s", tmp, std::strerror(err));
+    }
+    p += w;
+    n -= static_cast<std::size_t>(w);
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+Status read_f32(const char* path, Array* out) {
+  out->shape.clear();
+  out->data.clear();
+  if (path == nullptr) return Status::Error(StatusCode::kInvalidArgument, "npy: null path");
+
+  InputFile in;
+  RINGRT_RETURN_IF_ERROR(in.open(path));
+  // The preamble (10 bytes for version 1, 12 otherwise) and then the header.
+  std::vector<unsigned char> head;
+  RINGRT_RETURN_IF_ERROR(in.read(kPreamble + 4, &head));
+  if (head.empty()) {
+    return Status::Error(StatusCode::kInvalidArgument, "%s: file is empty, not a .npy file", path);
+  }
+  if (head.size() < sizeof kMagic || std::memcmp(head.data(), kMagic, sizeof kMagic) != 0) {
+    return Status::Error(StatusCode::kInvalidArgument,
+                         "%s: not a .npy file (bad magic; expected \\x93NUMPY)", path);
+  }
+  if (head.size() < kPreamble) {
+    return Status::Error(StatusCode::kInvalidArgument,
+                         "%s: file is truncated inside the .npy preamble (%zu bytes)", path,
+                         head.size());
+  }
+  const unsigned major = head[6], minor = head[7];
+  if (!((major == 1 || major == 2 || major == 3) && minor == 0)) {
+    return Status::Error(StatusCode::kUnsupportedVersion,
+                         "%s: unsupported .npy format version %u.%u (supported: 1.0, 2.0, 3.0)",
+                         path, major, minor);
+  }
+  const std::size_t len_bytes = major == 1 ? 2 : 4;
+  const std::size_t header_start = kPreamble + len_bytes;
+  if (head.size() < header_start) {
+    return Status::Error(StatusCode::kInvalidArgument,
+                         "%s: file is truncated inside the .npy preamble (%zu bytes)", path,
+                         head.size());
+  }
+  const std::size_t header_len =
+      static_cast<std::size_t>(load_le(head.data() + kPreamble, len_bytes));
+  std::size_t data_start = 0;
+  if (__builtin_add_overflow(header_start, header_len, &data_start)) {  // 32-bit size_t
+    return Status::Error(StatusCode::kInvalidArgument, "%s: header length %zu is too large", path,
+                         header_len);
+  }
+  if (head.size() < data_start) RINGRT_RETURN_IF_ERROR(in.read(data_start - head.size(), &head));
+  if (head.size() < data_start) {
+    return Status::Error(StatusCode::kInvalidArgument,
+                         "%s: header length %zu runs past the end of the file (%zu bytes left "
+                         "after the %zu-byte preamble)",
+                         path, header_len, head.size() - header_start, header_start);
+  }
+
+  Header h;
+  HeaderParser parser(path, reinterpret_cast<const char*>(head.data() + header_start), header_len);
+  RINGRT_RETURN_IF_ERROR(parser.parse(&h));
+
+  Kind kind = Kind::kF32;
+  std::size_t item = 4;
+  RINGRT_RETURN_IF_ERROR(parse_descr(path, h.descr, &kind, &item));
+  if (h.fortran_order) {
+    return Status::Error(StatusCode::kInvalidArgument,
+                         "%s: fortran_order True is not supported (save a C-order array, e.g. "
+                         "np.ascontiguousarray)",
+                         path);
+  }
+  std::size_t count = 1, need = 0;
+  for (std::size_t d : h.shape) {
+    if (!checked_mul(count, d, &count)) {
+      return Status::Error(StatusCode::kInvalidArgument,
+                           "%s: shape %s overflows: its element count does not fit in 64 bits",
+                           path, shape_string(h.shape).c_str());
+    }
+  }
+  if (!checked_mul(count, item, &need)) {
+    return Status::Error(StatusCode::kInvalidArgument,
+                         "%s: shape %s overflows: its byte size does not fit in 64 bits", path,
+                         shape_string(h.shape).c_str());
+  }
+  // The data: whatever the preamble read took past the header, then the rest, up to
+  // one byte more than needed (to detect trailing data without reading it all).
+  std::vector<unsigned char> bytes(head.begin() + static_cast<std::ptrdiff_t>(data_start),
+                                   head.end());
+  const std::size_t limit = need < SIZE_MAX ? need + 1 : need;
+  if (bytes.size() < limit) RINGRT_RETURN_IF_ERROR(in.read(limit - bytes.size(), &bytes));
+  std::size_t have = bytes.size();
+  if (have > need && in.regular() && in.size() >= data_start) {
+    have = static_cast<std::size_t>(in.size() - data_start);  // report the real amount
+  }
+  if (have < need) {
+    return Status::Error(StatusCode::kInvalidArgument,
+                         "%s: data is truncated: expected %zu bytes for shape %s of '%s', got %zu",
+                         path, need, shape_string(h.shape).c_str(), h.descr.c_str(), have);
+  }
+  if (have > need) {
+    return Status::Error(StatusCode::kInvalidArgument,
+                         "%s: trailing data after the array: expected %zu bytes for shape %s of "
+                         "'%s', got %s%zu",
+                         path, need, shape_string(h.shape).c_str(), h.descr.c_str(),
+                         in.regular() ? "" : "at least ", have);
+  }
+
+  // count * item <= file size, so this allocation is bounded by what was read.
+  std::vector<float> data(count);
+  const unsigned char* src = bytes.data();
+  for (std::size_t i = 0; i < count; ++i, src += item) {
+    const uint64_t bits = load_le(src, item);
+    switch (kind) {
+      case Kind::kF16:
+        data[i] = f16_to_f32(static_cast<uint16_t>(bits));
+        break;
+      case Kind::kF32: {
+        const uint32_t b32 = static_cast<uint32_t>(bits);
+        std::memcpy(&data[i], &b32, sizeof(float));
+        break;
+      }
+      case Kind::kF64: {
+        double d;
+        std::memcpy(&d, &bits, sizeof d);
+        data[i] = static_cast<float>(d);  // IEEE: round to nearest, overflow to +-inf
+        break;
+      }
+    }
+  }
+  out->shape = std::move(h.shape);
+  out->data = std::move(data);
+  return Status::Ok();
+}
+
+Status write_f32(const char* path, const std::size_t* shape, std::size_t rank, const float* data) {
+  if (path == nullptr) return Status::Error(StatusCode::kInvalidArgument, "npy: null path");
+  if (rank > kMaxRank) {
+    return Status::Error(StatusCode::kInvalidArgument, "%s: rank %zu is above the limit of %zu",
+                         path, rank, kMaxRank);
+  }
+  if (rank > 0 && shape == nullptr) {
+    return Status::Error(StatusCode::kInvalidArgument, "%s: null shape for rank %zu", path, rank);
+  }
+  const std::vector<std::size_t> dims(shape, shape + rank);
+  std::size_t count = 1, bytes = 0;
+  for (std::size_t d : dims) {
+    if (!checked_mul(count, d, &count)) {
+      return Status::Error(StatusCode::kInvalidArgument, "%s: shape %s overflows", path,
+                           shape_string(dims).c_str());
+    }
+  }
+  if (!checked_mul(count, sizeof(float), &bytes)) {
+    return Status::Error(StatusCode::kInvalidArgument, "%s: shape %s overflows", path,
+                         shape_string(dims).c_str());
+  }
+  if (count > 0 && data == nullptr) {
+    return Status::Error(StatusCode::kInvalidArgument, "%s: null data for shape %s", path,
+                         shape_string(dims).c_str());
+  }
+
+  // Header: the dict, space padding, '\n'; preamble + header a multiple of 64 bytes.
+  std::string header =
+      "{'descr': '<f4', 'fortran_order': False, 'shape': " + shape_string(dims) + ", }";
+  const std::size_t unpadded = kPreamble + 2 + header.size() + 1;
+  header.append((64 - unpadded % 64) % 64, ' ');
+  header.push_back('\n');
+  if (header.size() > 0xffff) {  // cannot happen with rank <= kMaxRank
+    return Status::Error(StatusCode::kInvalidArgument, "%s: header too long", path);
+  }
+  std::vector<unsigned char> head(kMagic, kMagic + sizeof kMagic);
+  head.push_back(1);
+  head.push_back(0);
+  head.push_back(static_cast<unsigned char>(header.size() & 0xff));
+  head.push_back(static_cast<unsigned char>(header.size() >> 8));
+  head.insert(head.end(), header.begin(), header.end());
+
+  // A fresh temporary file next to the destination (O_EXCL: never clobber another's).
+  std::string tmp;
+  int fd = -1;
+  static unsigned counter = 0;
+  for (int attempt = 0; attempt < 100 && fd < 0; ++attempt) {
+    tmp = std::string(path) + ".tmp." + std::to_string(::getpid()) + "." +
+          std::to_string(__atomic_fetch_add(&counter, 1u, __ATOMIC_RELAXED));
+    fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+    if (fd < 0 && errno != EEXIST) break;
+  }
+  if (fd < 0) {
+    const int err = errno;
+    return Status::Error(StatusCode::kIoError, "%s: cannot create temporary file %s: %s", path,
+                         tmp.c_str(), std::strerror(err));
+  }
+
+  Status st = write_all(fd, tmp.c_str(), head.data(), head.size());
+  // The data as little-endian bytes, converted in chunks (a no-op copy on LE hosts).
+  constexpr std::size_t kChunk = 4096;
+  unsigned char buf[kChunk * 4];
+  for (std::size_t i = 0; st.ok() && i < count; i += kChunk) {
+    const std::size_t n = count - i < kChunk ? count - i : kChunk;
+    for (std::size_t j = 0; j < n; ++j) {
+      uint32_t b;
+      std::memcpy(&b, &data[i + j], sizeof b);
+      for (std::size_t k = 0; k < 4; ++k) buf[4 * j + k] = static_cast<unsigned char>(b >> (8 * k));
+    }
+    st = write_all(fd, tmp.c_str(), buf, n * 4);
+  }
+  if (st.ok() && ::fsync(fd) != 0) {
+    const int err = errno;
+    st = Status::Error(StatusCode::kIoError, "%s: fsync failed: %s", tmp.c_str(),
+                       std::strerror(err));
+  }
+  if (::close(fd) != 0 && st.ok()) {
+    const int err = errno;
+    st = Status::Error(StatusCode::kIoError, "%s: close failed: %s", tmp.c_str(),
+                       std::strerror(err));
+  }
+  if (st.ok() && ::rename(tmp.c_str(), path) != 0) {
+    const int err = errno;
+    st = Status::Error(StatusCode::kIoError, "%s: cannot rename %s into place: %s", path,
+                       tmp.c_str(), std::strerror(err));
+  }
+  if (!st.ok()) ::unlink(tmp.c_str());
+  return st;
+}
+
+}  // namespace ringrt::npy
