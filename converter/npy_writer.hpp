@@ -1,4 +1,5 @@
-// NumPy .npy (format version 1.0) writer for little-endian float32 C-order arrays.
+// .npy output for ringrt-synth and the tests: the runtime CLI's writer
+// (runtime/cli/npy.hpp), with failures thrown as convert::Error.
 #pragma once
 
 #include <cstdint>
@@ -7,13 +8,8 @@
 
 namespace ringrt::convert {
 
-// The file image: "\x93NUMPY", version 1.0, u16 header length, the header dict
-// "{'descr': '<f4', 'fortran_order': False, 'shape': (T, E), }" padded with spaces
-// and ended by '\n' so the data starts at a multiple of 64, then the values.
-// Throws Error when data.size() is not the product of `shape`.
-std::string encode_npy_f32(const std::vector<uint64_t>& shape, const std::vector<float>& data);
-
-// encode_npy_f32 written atomically to `path`.
+// Writes a float32 C-order .npy (version 1.0) atomically to `path`.
+// Throws Error when data.size() is not the product of `shape` or the write fails.
 void write_npy_f32(const std::string& path, const std::vector<uint64_t>& shape, const std::vector<float>& data);
 
 }  // namespace ringrt::convert

@@ -84,7 +84,9 @@ TEST(ConverterTestSupport, TempDirIsRemovedWithItsContents) {
 }
 
 TEST(ConverterTestSupport, NpyOfOneDimensionUsesATupleWithComma) {
-  const std::string npy = encode_npy_f32({3}, {1.0f, 2.0f, -0.5f});
+  TempDir dir;
+  write_npy_f32(dir.file("a.npy"), {3}, {1.0f, 2.0f, -0.5f});
+  const std::string npy = read_file(dir.file("a.npy"));
   // 57 characters; 10 + 57 + '\n' = 68 rounds up to 128.
   EXPECT_EQ(npy.substr(10, 57), "{'descr': '<f4', 'fortran_order': False, 'shape': (3,), }");
   EXPECT_EQ(npy.size(), 128u + 12);

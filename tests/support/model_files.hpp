@@ -45,7 +45,6 @@ void write_synthetic_model(const SyntheticModel& model, const std::string& confi
                            const std::string& weights_path, SourceDType dtype = SourceDType::kF32);
 
 // write_npy_f32(path, shape, data): float32 C-order .npy (version 1.0).
-using convert::encode_npy_f32;
 using convert::write_npy_f32;
 
 }  // namespace ringrt::test
