@@ -28,15 +28,6 @@ CommandResult run_synth(std::vector<std::string> args) {
   return ::testing::AssertionSuccess();
 }
 
-ModelOptions small_options(uint32_t embed, uint32_t hidden, uint32_t heads, uint32_t layers) {
-  ModelOptions o;
-  o.embed_dim = embed;
-  o.hidden_size = hidden;
-  o.num_heads = heads;
-  o.num_layers = layers;
-  return o;
-}
-
 std::vector<SafetensorsEntry> exact_entries(const ModelOptions& options) {
   std::vector<SafetensorsEntry> entries;
   const SourceDType types[] = {SourceDType::kF32, SourceDType::kF16, SourceDType::kBF16};

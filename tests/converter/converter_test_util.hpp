@@ -25,8 +25,6 @@ CommandResult run_synth(std::vector<std::string> args);
 ::testing::AssertionResult failed_with(const CommandResult& r, int code, const std::vector<std::string>& needles,
                                        const std::string& tool = "ringrt-convert");
 
-// E=embed, H=hidden, heads, layers; other options default.
-ModelOptions small_options(uint32_t embed, uint32_t hidden, uint32_t heads, uint32_t layers);
 
 // Every tensor the options require, tensor t stored as F32 / F16 / BF16 for t % 3 ==
 // 0 / 1 / 2, holding multiples of 1/8 in [-8, 8] (exact in all three types), so the

@@ -12,15 +12,6 @@ bool small_scale() {
   return v && std::string(v) == "small";
 }
 
-ModelOptions small_options(uint32_t embed, uint32_t hidden, uint32_t heads, uint32_t layers) {
-  ModelOptions o;
-  o.embed_dim = embed;
-  o.hidden_size = hidden;
-  o.num_heads = heads;
-  o.num_layers = layers;
-  return o;
-}
-
 TestModel make_model(const TempDir& dir, const std::string& name, const ModelOptions& options, uint64_t seed,
                      convert::StorageDType dtype) {
   TestModel m;

@@ -25,8 +25,6 @@ struct TestModel {
 // slower) run the same tests at smaller lengths.
 bool small_scale();
 
-ModelOptions small_options(uint32_t embed, uint32_t hidden, uint32_t heads, uint32_t layers);
-
 // Converts a synthetic model with `seed` into dir/name.rrt and loads it.
 TestModel make_model(const TempDir& dir, const std::string& name, const ModelOptions& options, uint64_t seed,
                      convert::StorageDType dtype = convert::StorageDType::kF32);

@@ -17,6 +17,15 @@ void write_config(const std::string& path, const ModelOptions& options) {
   convert::write_file_atomically(path, text.data(), text.size());
 }
 
+ModelOptions small_options(uint32_t embed, uint32_t hidden, uint32_t heads, uint32_t layers) {
+  ModelOptions o;
+  o.embed_dim = embed;
+  o.hidden_size = hidden;
+  o.num_heads = heads;
+  o.num_layers = layers;
+  return o;
+}
+
 ModelOptions edifice_default_options() {
   ModelOptions o;
   o.embed_dim = 288;

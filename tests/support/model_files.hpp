@@ -33,6 +33,8 @@ void write_config(const std::string& path, const ModelOptions& options);
 
 // The Edifice defaults: embed 288, hidden 256, 4 heads, 4 layers, 4 chunks, window 60.
 ModelOptions edifice_default_options();
+// Options with the given sizes and the other options at their defaults.
+ModelOptions small_options(uint32_t embed, uint32_t hidden, uint32_t heads, uint32_t layers);
 
 // Deterministic weights, the same as `ringrt-synth --seed seed` writes (before
 // rounding to a narrower --dtype). See converter/synthetic_model.hpp.

@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Builds and runs the test suites under sanitizers:
+#   build-asan/: AddressSanitizer + UndefinedBehaviorSanitizer, every suite
+#   build-tsan/: ThreadSanitizer, the threaded suites (label "threaded")
+# Tests run at RINGRT_TEST_SCALE=small (sanitizers slow XNNPACK-heavy code ~10x).
+#   scripts/sanitize.sh [asan|tsan]   (default: both)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/install-deps.sh
+which=${1:-both}
+export RINGRT_TEST_SCALE=${RINGRT_TEST_SCALE:-small}
+common=(-DCMAKE_BUILD_TYPE=RelWithDebInfo -DRINGRT_BUILD_BENCH=OFF -DRINGRT_BUILD_EXAMPLES=OFF)
+
+if [ "$which" = asan ] || [ "$which" = both ]; then
+  cmake -S . -B build-asan "${common[@]}" -DRINGRT_SANITIZE=address,undefined >/dev/null
+  cmake --build build-asan -j"$(nproc)"
+  ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+    ctest --test-dir build-asan --output-on-failure -j"$(nproc)"
+fi
+if [ "$which" = tsan ] || [ "$which" = both ]; then
+  cmake -S . -B build-tsan "${common[@]}" -DRINGRT_SANITIZE=thread >/dev/null
+  cmake --build build-tsan -j"$(nproc)"
+  TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \
+    ctest --test-dir build-tsan --output-on-failure -L threaded
+fi
