@@ -8,6 +8,7 @@ set(RINGRT_RUNTIME_SOURCES
   src/mapped_file.cpp
   src/model_loader.cpp
   src/planner.cpp
+  src/ring_keysplit.cpp
   src/ring_scheduler.cpp
   src/session.cpp
   src/thread_pool.cpp

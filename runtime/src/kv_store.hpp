@@ -1,7 +1,9 @@
 // The KV history: every layer's keys and values for positions [0, length).
 // A store is written once per token and layer, and read a chunk at a time into
-// the ring slots. Layout per layer: K and V, head-major, D contiguous floats per
-// position, so one head's chunk is a contiguous [n, D] block.
+// the ring. Keys are kept as rows ([position][head_dim]); values are kept
+// transposed ([head_dim][position]), so that both can be the *input* of an
+// XNNPACK fully-connected operator (scores = K·qᵀ and out = Vᵀ·p), which short
+// rounds use to avoid packing the history at all.
 #pragma once
 
 #include <cstddef>
@@ -18,6 +20,14 @@ struct KvGeometry {
   uint32_t heads;
   uint32_t head_dim;
   uint64_t capacity;  // positions
+  uint32_t chunk;     // the ring's chunk: reads are of whole chunks [iC, iC + n)
+};
+
+// One head's chunk of n positions. Keys: n rows of head_dim floats, `stride`
+// floats apart. Values: head_dim rows of n floats (Vᵀ), `stride` floats apart.
+struct KvView {
+  const float* data;
+  std::size_t stride;
 };
 
 class KvStore {
@@ -27,23 +37,24 @@ class KvStore {
   // column H, V at 2H) to positions [start, start + rows) of `layer`.
   virtual Status write(uint32_t layer, uint64_t start, std::size_t rows, const float* qkv,
                        std::size_t qkv_stride) = 0;
-  // Positions [start, start + n) of one head: *out points to n * head_dim floats.
-  // A store that cannot return memory in place reads into `scratch` (n * head_dim floats).
+  // Chunk [start, start + n) of one head, start a multiple of the chunk and n <= chunk.
+  // A store that cannot return memory in place reads into `scratch` (chunk * head_dim floats).
   virtual Status read(uint32_t layer, uint32_t head, KvKind kind, uint64_t start, std::size_t n,
-                      float* scratch, const float** out) = 0;
+                      float* scratch, KvView* out) = 0;
   // Records that positions [0, length) are complete in every layer. A store that
   // persists (the file store) makes this the point a resumed stream continues from.
   virtual Status commit(uint64_t length) = 0;
 };
 
-// The memory store: the whole history inside the session arena.
+// The memory store: the whole history inside the session arena,
+// per layer and head K[capacity][D] and Vᵀ[D][capacity].
 class MemoryKvStore final : public KvStore {
  public:
   MemoryKvStore(const KvGeometry& g, float* storage) : g_(g), data_(storage) {}
   Status write(uint32_t layer, uint64_t start, std::size_t rows, const float* qkv,
                std::size_t qkv_stride) override;
   Status read(uint32_t layer, uint32_t head, KvKind kind, uint64_t start, std::size_t n, float* scratch,
-              const float** out) override;
+              KvView* out) override;
   Status commit(uint64_t) override { return Status::Ok(); }
 
  private:

@@ -21,7 +21,7 @@ struct KvHeader {
   uint32_t version;
   uint32_t header_bytes;
   uint64_t model_fingerprint;
-  uint32_t layers, heads, head_dim, reserved;
+  uint32_t layers, heads, head_dim, chunk;
   uint64_t capacity;
   uint64_t committed;
   uint64_t stream_tag;
@@ -75,20 +75,15 @@ FileKvStore::~FileKvStore() {
 }
 
 uint64_t FileKvStore::file_bytes(const KvGeometry& g) {
-  const uint64_t blocks = (g.capacity + kBlockPositions - 1) / kBlockPositions;
-  return kHeaderBytes + blocks * kBlockPositions * g.layers * 2 * g.heads * g.head_dim * sizeof(float);
+  const uint64_t blocks = (g.capacity + g.chunk - 1) / g.chunk;
+  return kHeaderBytes + blocks * g.chunk * g.layers * 2 * g.heads * g.head_dim * sizeof(float);
 }
 
-uint64_t FileKvStore::offset(uint32_t layer, KvKind kind, uint32_t head, uint64_t position) const {
-  const uint64_t heads_per_block = static_cast<uint64_t>(g_.layers) * 2 * g_.heads;
+uint64_t FileKvStore::region(uint32_t layer, KvKind kind, uint32_t head, uint64_t position) const {
+  const uint64_t regions_per_block = static_cast<uint64_t>(g_.layers) * 2 * g_.heads;
   const uint64_t index = (static_cast<uint64_t>(layer) * 2 + static_cast<uint32_t>(kind)) * g_.heads + head;
-  const uint64_t block = position / kBlockPositions, row = position % kBlockPositions;
-  return kHeaderBytes + ((block * heads_per_block + index) * kBlockPositions + row) * g_.head_dim * sizeof(float);
-}
-
-std::size_t FileKvStore::rows_in_block(uint64_t position, std::size_t n) const {
-  const uint64_t left = kBlockPositions - position % kBlockPositions;
-  return n < left ? n : static_cast<std::size_t>(left);
+  const uint64_t block = position / g_.chunk;
+  return kHeaderBytes + (block * regions_per_block + index) * g_.chunk * g_.head_dim * sizeof(float);
 }
 
 Status FileKvStore::open(const char* path, const FileStoreIdentity& id, bool resume, uint64_t* committed) {
@@ -122,9 +117,16 @@ Status FileKvStore::open(const char* path, const FileStoreIdentity& id, bool res
     if (h.layers != g_.layers || h.heads != g_.heads || h.head_dim != g_.head_dim) {
       return Status::Error(StatusCode::kInvalidArgument, "KV store %s has a different geometry", path);
     }
-    // The last committed row of the last head ends the data the header vouches for.
-    const uint64_t needed =
-        h.committed ? offset(g_.layers - 1, KvKind::kValue, g_.heads - 1, h.committed - 1) + g_.head_dim * 4 : 0;
+    if (h.chunk != g_.chunk) {
+      return Status::Error(StatusCode::kInvalidArgument,
+                           "KV store %s was written with chunk %u; open it with the same chunk size (not %u)", path,
+                           h.chunk, g_.chunk);
+    }
+    // The last Vᵀ row of the last head, up to the last committed position, ends the
+    // data the header vouches for.
+    const uint64_t needed = h.committed ? region(g_.layers - 1, KvKind::kValue, g_.heads - 1, h.committed - 1) +
+                                              ((g_.head_dim - 1) * g_.chunk + (h.committed - 1) % g_.chunk + 1) * 4
+                                        : 0;
     if (static_cast<uint64_t>(st.st_size) < needed) {
       return Status::Error(StatusCode::kInvalidArgument,
                            "KV store %s is truncated: its header commits %llu tokens but the file ends early", path,
@@ -173,6 +175,7 @@ Status FileKvStore::write_header(uint64_t committed) {
   h.layers = g_.layers;
   h.heads = g_.heads;
   h.head_dim = g_.head_dim;
+  h.chunk = g_.chunk;
   h.capacity = g_.capacity;
   h.committed = committed;
   h.stream_tag = id_.stream_tag;
@@ -182,35 +185,45 @@ Status FileKvStore::write_header(uint64_t committed) {
 }
 
 Status FileKvStore::write(uint32_t layer, uint64_t start, std::size_t rows, const float* qkv, std::size_t qkv_stride) {
-  const std::size_t D = g_.head_dim, H = static_cast<std::size_t>(g_.heads) * D;
-  for (uint32_t kind = 0; kind < 2; ++kind) {
-    for (uint32_t j = 0; j < g_.heads; ++j) {
-      const float* src = qkv + (kind + 1) * H + j * D;
-      for (std::size_t r = 0; r < rows; ++r) std::memcpy(staging_ + r * D, src + r * qkv_stride, D * sizeof(float));
-      for (std::size_t done = 0; done < rows;) {
-        const std::size_t n = rows_in_block(start + done, rows - done);
-        if (!full_pwrite(fd_, staging_ + done * D, n * D * sizeof(float),
-                         offset(layer, static_cast<KvKind>(kind), j, start + done))) {
-          return io_error(path_, "write failed (disk full or file size limit?)", errno);
-        }
-        done += n;
+  const std::size_t D = g_.head_dim, H = static_cast<std::size_t>(g_.heads) * D, C = g_.chunk;
+  for (uint32_t j = 0; j < g_.heads; ++j) {
+    // One block segment at a time: K rows in one pwrite, Vᵀ rows one per dimension.
+    for (std::size_t done = 0; done < rows;) {
+      const uint64_t pos = start + done;
+      const std::size_t in_block = static_cast<std::size_t>(pos % C);
+      const std::size_t n = rows - done < C - in_block ? rows - done : C - in_block;
+      const float* k_src = qkv + done * qkv_stride + H + j * D;
+      for (std::size_t r = 0; r < n; ++r) std::memcpy(staging_ + r * D, k_src + r * qkv_stride, D * sizeof(float));
+      bool ok = full_pwrite(fd_, staging_, n * D * sizeof(float),
+                            region(layer, KvKind::kKey, j, pos) + in_block * D * sizeof(float));
+      const float* v_src = qkv + done * qkv_stride + 2 * H + j * D;
+      for (std::size_t d = 0; d < D; ++d) {
+        for (std::size_t r = 0; r < n; ++r) staging_[d * n + r] = v_src[r * qkv_stride + d];
       }
+      const uint64_t v_region = region(layer, KvKind::kValue, j, pos);
+      for (std::size_t d = 0; ok && d < D; ++d) {
+        ok = full_pwrite(fd_, staging_ + d * n, n * sizeof(float), v_region + (d * C + in_block) * sizeof(float));
+      }
+      if (!ok) return io_error(path_, "write failed (disk full or file size limit?)", errno);
+      done += n;
     }
   }
   return Status::Ok();
 }
 
 Status FileKvStore::read(uint32_t layer, uint32_t head, KvKind kind, uint64_t start, std::size_t n, float* scratch,
-                         const float** out) {
-  for (std::size_t done = 0; done < n;) {
-    const std::size_t rows = rows_in_block(start + done, n - done);
-    if (!full_pread(fd_, scratch + done * g_.head_dim, rows * g_.head_dim * sizeof(float),
-                    offset(layer, kind, head, start + done))) {
-      return io_error(path_, "read failed", errno);
-    }
-    done += rows;
+                         KvView* out) {
+  const std::size_t D = g_.head_dim, C = g_.chunk;
+  if (start % C != 0 || n > C) {
+    return Status::Error(StatusCode::kInternal, "KV store %s: read of [%llu, +%zu) is not one chunk", path_,
+                         static_cast<unsigned long long>(start), n);
   }
-  *out = scratch;
+  // K: n rows of D. Vᵀ: D rows of C, of which the first n are used: read up to the last one.
+  const std::size_t floats = kind == KvKind::kKey ? n * D : (D - 1) * C + n;
+  if (!full_pread(fd_, scratch, floats * sizeof(float), region(layer, kind, head, start))) {
+    return io_error(path_, "read failed", errno);
+  }
+  *out = KvView{scratch, kind == KvKind::kKey ? D : C};
   return Status::Ok();
 }
 

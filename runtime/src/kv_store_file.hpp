@@ -3,10 +3,11 @@
 // produced and chunks are read back with pread into the ring slots' buffers, so no
 // page of the file is ever mapped into the process.
 //
-// File layout: a 4 KiB header, then blocks of kBlockPositions positions; a block
-// holds, per layer, K then V, per head, kBlockPositions rows of head_dim float32.
-// The file grows with the stream (a limit on file size or a full disk fails the
-// round that crosses it, never an earlier one), and its capacity is not fixed. The header
+// File layout: a 4 KiB header, then one block per ring chunk of C positions; a
+// block holds, per layer, K then V, per head, C x head_dim float32: K as rows
+// [C][D], V transposed [D][C]. A ring chunk is one block, read with one pread per
+// head and kind. The file grows with the stream (a limit on file size or a full
+// disk fails the round that crosses it, never an earlier one). The header
 // records the model fingerprint, the geometry, the stream tag and the committed
 // length; it is rewritten after every round, once that round's KV is complete in
 // every layer, so a process killed at any moment loses at most the round in flight.
@@ -26,9 +27,8 @@ struct FileStoreIdentity {
 class FileKvStore final : public KvStore {
  public:
   static constexpr uint64_t kHeaderBytes = 4096;
-  static constexpr uint64_t kBlockPositions = 256;
 
-  // `staging` holds at least max_rows * head_dim floats (gathers a head's rows for one pwrite).
+  // `staging` holds at least max_rows * head_dim floats (gathers a head's rows for pwrite).
   FileKvStore(const KvGeometry& g, float* staging) : g_(g), staging_(staging) {}
   ~FileKvStore() override;
 
@@ -39,7 +39,7 @@ class FileKvStore final : public KvStore {
 
   Status write(uint32_t layer, uint64_t start, std::size_t rows, const float* qkv, std::size_t qkv_stride) override;
   Status read(uint32_t layer, uint32_t head, KvKind kind, uint64_t start, std::size_t n, float* scratch,
-              const float** out) override;
+              KvView* out) override;
   Status commit(uint64_t length) override;
 
   // Bytes the file occupies on its device now (allocated blocks).
@@ -48,9 +48,8 @@ class FileKvStore final : public KvStore {
   static uint64_t file_bytes(const KvGeometry& g);
 
  private:
-  uint64_t offset(uint32_t layer, KvKind kind, uint32_t head, uint64_t position) const;
-  // Rows [position, position + n) of one head that lie in one block: at most until the block ends.
-  std::size_t rows_in_block(uint64_t position, std::size_t n) const;
+  // File offset of the [C][D] (K) or [D][C] (Vᵀ) region of `head` in the block holding `position`.
+  uint64_t region(uint32_t layer, KvKind kind, uint32_t head, uint64_t position) const;
   Status write_header(uint64_t committed);
 
   KvGeometry g_;

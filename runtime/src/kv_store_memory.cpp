@@ -13,19 +13,27 @@ float* MemoryKvStore::head_base(uint32_t layer, KvKind kind, uint32_t head) cons
 Status MemoryKvStore::write(uint32_t layer, uint64_t start, std::size_t rows, const float* qkv,
                             std::size_t qkv_stride) {
   const std::size_t D = g_.head_dim, H = static_cast<std::size_t>(g_.heads) * D;
-  for (uint32_t kind = 0; kind < 2; ++kind) {
-    for (uint32_t j = 0; j < g_.heads; ++j) {
-      float* dst = head_base(layer, static_cast<KvKind>(kind), j) + start * D;
-      const float* src = qkv + (kind + 1) * H + j * D;
-      for (std::size_t r = 0; r < rows; ++r) std::memcpy(dst + r * D, src + r * qkv_stride, D * sizeof(float));
+  for (uint32_t j = 0; j < g_.heads; ++j) {
+    float* k = head_base(layer, KvKind::kKey, j) + start * D;
+    const float* k_src = qkv + H + j * D;
+    for (std::size_t r = 0; r < rows; ++r) std::memcpy(k + r * D, k_src + r * qkv_stride, D * sizeof(float));
+    float* vt = head_base(layer, KvKind::kValue, j) + start;
+    const float* v_src = qkv + 2 * H + j * D;
+    for (std::size_t d = 0; d < D; ++d) {
+      float* row = vt + d * g_.capacity;
+      for (std::size_t r = 0; r < rows; ++r) row[r] = v_src[r * qkv_stride + d];
     }
   }
   return Status::Ok();
 }
 
 Status MemoryKvStore::read(uint32_t layer, uint32_t head, KvKind kind, uint64_t start, std::size_t, float*,
-                           const float** out) {
-  *out = head_base(layer, kind, head) + start * g_.head_dim;
+                           KvView* out) {
+  if (kind == KvKind::kKey) {
+    *out = KvView{head_base(layer, kind, head) + start * g_.head_dim, g_.head_dim};
+  } else {
+    *out = KvView{head_base(layer, kind, head) + start, static_cast<std::size_t>(g_.capacity)};
+  }
   return Status::Ok();
 }
 

@@ -7,6 +7,7 @@
 
 #include "kv_store_file.hpp"
 #include "model_impl.hpp"
+#include "ring_scheduler.hpp"
 #include "xnn_fully_connected.hpp"
 
 namespace ringrt {
@@ -80,6 +81,11 @@ Status plan_buffers(const ModelOptions& m, bool weights_f16, const SessionOption
   RINGRT_RETURN_IF_ERROR(FullyConnected::footprint(k_op, &details->slot_op_bytes[0]));
   RINGRT_RETURN_IF_ERROR(FullyConnected::footprint(v_op, &details->slot_op_bytes[1]));
   for (std::size_t& b : details->slot_op_bytes) b = round_up(b + 4096, kAlign);
+  const std::size_t S = kKeySplitRows, M = C > S ? C : S;
+  const FcShape q_op{D, S, D, S, false}, p_op{C, S, C, S, true};
+  RINGRT_RETURN_IF_ERROR(FullyConnected::footprint(q_op, &details->split_op_bytes[0]));
+  RINGRT_RETURN_IF_ERROR(FullyConnected::footprint(p_op, &details->split_op_bytes[1]));
+  for (std::size_t& b : details->split_op_bytes) b = round_up(b + 4096, kAlign);
   details->f16_scratch_floats = weights_f16 ? 4 * H * H + 4 * H + (E * H) : 0;
 
   uint64_t bytes[kPlanCount];
@@ -94,18 +100,21 @@ Status plan_buffers(const ModelOptions& m, bool weights_f16, const SessionOption
   set(kPlanQkv, "activations.qkv", floats(rows * 3 * H));
   set(kPlanAttention, "activations.attention", floats(rows * H));
   set(kPlanFfn, "activations.ffn", floats(rows * 4 * H));
-  set(kPlanScores, "ring.scores", P * floats(C * C));
-  set(kPlanPv, "ring.pv", P * floats(C * D));
-  set(kPlanSoftmax, "ring.softmax_state", P * floats(heads * C * 2 + C));
+  set(kPlanScores, "ring.scores", P * floats(C * M));
+  set(kPlanPv, "ring.pv", P * floats(M * D + 2 * M));
+  set(kPlanSoftmax, "ring.softmax_state", P * floats(heads * M * 2 + M));
+  set(kPlanPartials, "ring.keysplit_partials", P * floats(S * H));
+  set(kPlanQueries, "ring.keysplit_queries", floats(heads * S * D));
   set(kPlanNormWeights, "weights.norms", floats((2 * L + 1) * 2 * H));
   set(kPlanF16Scratch, "weights.f16_scratch", details->f16_scratch_floats ? floats(details->f16_scratch_floats) : 0);
   uint64_t dense_total = details->dense_bytes[0];
   for (int i = 1; i < 5; ++i) dense_total += L * details->dense_bytes[i];
   set(kPlanDenseOps, "xnnpack.dense_ops", dense_total);
   set(kPlanSlotOps, "xnnpack.ring_slots", (P + 1) * heads * (details->slot_op_bytes[0] + details->slot_op_bytes[1]));
+  set(kPlanKeySplitOps, "xnnpack.keysplit_ops", P * (heads * details->split_op_bytes[0] + details->split_op_bytes[1]));
   set(kPlanOutput, "output.last", floats(H));
   const bool file = details->file_store;
-  set(kPlanSlotBuffers, "ring.slot_buffers", file ? (P + 1) * floats(2 * heads * C * D) : 0);
+  set(kPlanSlotBuffers, "ring.slot_buffers", (P + 1) * floats(2 * heads * C * D));
   set(kPlanKvStaging, "kv.write_staging", file ? floats(rows * D) : 0);
   set(kPlanKvStore, "kv.store", file ? 0 : floats(L * 2 * o.max_context * H));
 
@@ -118,7 +127,7 @@ Status plan_buffers(const ModelOptions& m, bool weights_f16, const SessionOption
   plan->count = kPlanCount;
   plan->arena_bytes = round_up(offset, 4096);
   const KvGeometry geometry{static_cast<uint32_t>(L), static_cast<uint32_t>(heads), static_cast<uint32_t>(D),
-                            o.max_context};
+                            o.max_context, static_cast<uint32_t>(C)};
   plan->kv_bytes = file ? FileKvStore::file_bytes(geometry) : bytes[kPlanKvStore];
   plan->kv_in_arena = !file;
   plan->workers = static_cast<uint32_t>(P);

@@ -21,10 +21,13 @@ enum PlanSlot : std::size_t {
   kPlanScores,
   kPlanPv,
   kPlanSoftmax,
+  kPlanPartials,
+  kPlanQueries,
   kPlanNormWeights,
   kPlanF16Scratch,
   kPlanDenseOps,
   kPlanSlotOps,
+  kPlanKeySplitOps,
   kPlanOutput,
   kPlanSlotBuffers,
   kPlanKvStaging,
@@ -36,6 +39,7 @@ enum PlanSlot : std::size_t {
 struct PlanDetails {
   std::size_t dense_bytes[5];     // XNNPACK pool bytes: input proj, qkv, out, up, down
   std::size_t slot_op_bytes[2];   // one K operator, one V operator of a ring slot
+  std::size_t split_op_bytes[2];  // the key split's query operator (per head) and probability operator
   std::size_t f16_scratch_floats; // 0 for float32 models
   bool file_store;                // KV history in a file
   char store_path[256];           // the file store's path

@@ -28,11 +28,12 @@ struct RingScheduler::Round {
   float scale;
 };
 
-void RingScheduler::bind(const RingGeometry& g, RingSlot* slots, RingWorkerBuffers* buffers, KvStore* store,
-                         ThreadPool* threads) {
+void RingScheduler::bind(const RingGeometry& g, RingSlot* slots, RingWorkerBuffers* buffers, float* queries,
+                         KvStore* store, ThreadPool* threads) {
   g_ = g;
   slots_ = slots;
   buffers_ = buffers;
+  queries_ = queries;
   store_ = store;
   threads_ = threads;
 }
@@ -47,12 +48,18 @@ Status RingScheduler::prepare_share(const Round& rd, uint64_t chunk, std::size_t
     const KvKind kind = (k % 2) ? KvKind::kValue : KvKind::kKey;
     slot.ops[k].destroy();
     slot.pools[k].reset();
-    const float* kv = nullptr;
-    float* scratch = slot.scratch ? slot.scratch + k * C * D : nullptr;
-    RINGRT_RETURN_IF_ERROR(store_->read(rd.layer, head, kind, first, n, scratch, &kv));
-    // K: scores[q, key] = Q[q, :] · K[key, :]   V: out[q, :] = sum_key P[q, key] V[key, :]
-    const FcShape shape = kind == KvKind::kKey ? FcShape{D, n, 3 * H, C, false} : FcShape{n, D, C, D, true};
-    RINGRT_RETURN_IF_ERROR(slot.ops[k].create(shape, kv, nullptr, &slot.pools[k]));
+    float* scratch = slot.scratch + k * C * D;
+    KvView view;
+    RINGRT_RETURN_IF_ERROR(store_->read(rd.layer, head, kind, first, n, scratch, &view));
+    // K: scores[q, key] = Q[q, :] · K[key, :]   V: out[q, :] = sum_key P[q, key] Vᵀ[:, key]
+    // XNNPACK packs a contiguous kernel: Vᵀ rows are compacted to n floats first.
+    const float* kernel = view.data;
+    if (kind == KvKind::kValue && view.stride != n) {
+      for (std::size_t d = 0; d < D; ++d) std::memmove(scratch + d * n, view.data + d * view.stride, n * sizeof(float));
+      kernel = scratch;
+    }
+    const FcShape shape = kind == KvKind::kKey ? FcShape{D, n, 3 * H, C, false} : FcShape{n, D, C, D, false};
+    RINGRT_RETURN_IF_ERROR(slot.ops[k].create(shape, kernel, nullptr, &slot.pools[k]));
   }
   return Status::Ok();
 }
@@ -65,10 +72,11 @@ Status RingScheduler::attend(const Round& rd, std::size_t w, uint64_t chunk) {
   const std::size_t nq = (rd.rows - row0 < rd.block_rows) ? rd.rows - row0 : rd.block_rows;
   const uint64_t key0 = chunk * C;
   const std::size_t nk = static_cast<std::size_t>(rd.end - key0 < C ? rd.end - key0 : C);
-  float* alpha = buf.state + 2 * heads * C;
+  const std::size_t M = state_rows();
+  float* alpha = buf.state + 2 * heads * M;
   for (std::size_t j = 0; j < heads; ++j) {
-    float* row_max = buf.state + j * C;
-    float* row_sum = buf.state + (heads + j) * C;
+    float* row_max = buf.state + j * M;
+    float* row_sum = buf.state + (heads + j) * M;
     RINGRT_RETURN_IF_ERROR(slot.ops[2 * j].run(nq, rd.qkv + row0 * 3 * H + j * D, buf.scores, nullptr));
     for (std::size_t r = 0; r < nq; ++r) {
       float* p = buf.scores + r * C;
@@ -100,12 +108,12 @@ Status RingScheduler::attend(const Round& rd, std::size_t w, uint64_t chunk) {
 }
 
 void RingScheduler::finish_rows(const Round& rd, std::size_t w) {
-  const std::size_t C = g_.chunk, D = g_.head_dim, heads = g_.heads, H = heads * D;
+  const std::size_t D = g_.head_dim, heads = g_.heads, H = heads * D;
   const std::size_t row0 = w * rd.block_rows;
   const std::size_t nq = (rd.rows - row0 < rd.block_rows) ? rd.rows - row0 : rd.block_rows;
   const float* state = buffers_[w].state;
   for (std::size_t j = 0; j < heads; ++j) {
-    const float* row_sum = state + (heads + j) * C;
+    const float* row_sum = state + (heads + j) * state_rows();
     for (std::size_t r = 0; r < nq; ++r) {
       float* acc = rd.attention + (row0 + r) * H + j * D;
       const float inv = 1.0f / row_sum[r];
@@ -133,6 +141,7 @@ void RingScheduler::step_item(void* ctx, std::size_t w) {
 }
 
 Status RingScheduler::run(uint32_t layer, uint64_t start, std::size_t rows, const float* qkv, float* attention) {
+  if (rows <= kKeySplitRows) return run_key_split(layer, start, rows, qkv, attention);
   const std::size_t C = g_.chunk, heads = g_.heads, H = heads * g_.head_dim;
   Round rd;
   rd.self = this;
@@ -157,8 +166,9 @@ Status RingScheduler::run(uint32_t layer, uint64_t start, std::size_t rows, cons
   // Fresh softmax state and accumulators for this round's rows.
   for (std::size_t w = 0; w < rd.active; ++w) {
     float* state = buffers_[w].state;
-    for (std::size_t i = 0; i < heads * C; ++i) state[i] = -INFINITY;
-    std::memset(state + heads * C, 0, heads * C * sizeof(float));
+    const std::size_t M = state_rows();
+    for (std::size_t i = 0; i < heads * M; ++i) state[i] = -INFINITY;
+    std::memset(state + heads * M, 0, heads * M * sizeof(float));
   }
   std::memset(attention, 0, rows * H * sizeof(float));
 

@@ -28,24 +28,33 @@ struct RingGeometry {
   uint32_t head_dim;  // D
 };
 
+// Rounds of at most this many rows use the key split (see run_key_split).
+constexpr std::size_t kKeySplitRows = 64;
+
 // One ring slot: the K and V operators of every head for the chunk it holds.
 struct RingSlot {
   FullyConnected* ops;  // 2 * heads: [2j] = K of head j, [2j + 1] = V of head j
   MemoryPool* pools;    // one pool per operator
-  float* scratch;       // 2 * heads * C * D floats for stores that read into the slot (may be null)
+  float* scratch;       // 2 * heads * C * D floats: chunks read from the store, compacted Vᵀ
 };
 
-// Per-worker working buffers.
+// Per-worker working buffers. M = max(C, kKeySplitRows).
 struct RingWorkerBuffers {
-  float* scores;  // C * C
-  float* pv;      // C * D
-  float* state;   // heads * C running max, heads * C running sum, C rescale factors
+  float* scores;   // C * M: scores (ring) or transposed scores (key split)
+  float* pv;       // M * D
+  float* state;    // heads * M running max, heads * M running sum, M rescale factors
+  float* partial;  // kKeySplitRows * H: the key split's per-worker accumulator
+  FullyConnected* query_ops;  // heads: the key split's queries as weights
+  MemoryPool* query_pools;
+  FullyConnected* prob_op;    // the key split's probabilities as weights
+  MemoryPool* prob_pool;
 };
 
 class RingScheduler {
  public:
-  // `slots` has workers + 1 entries, `buffers` has workers entries.
-  void bind(const RingGeometry& g, RingSlot* slots, RingWorkerBuffers* buffers, KvStore* store,
+  // `slots` has workers + 1 entries, `buffers` has workers entries; `queries`
+  // holds heads * kKeySplitRows * D floats.
+  void bind(const RingGeometry& g, RingSlot* slots, RingWorkerBuffers* buffers, float* queries, KvStore* store,
             ThreadPool* threads);
 
   // attention[r] (row stride H) = causal attention of query row r (position start + r,
@@ -54,15 +63,30 @@ class RingScheduler {
   Status run(uint32_t layer, uint64_t start, std::size_t rows, const float* qkv, float* attention);
 
  private:
+  // Short rounds (streaming a few tokens at a time): every worker takes every
+  // P-th KV chunk for all the round's queries, with the queries packed as the
+  // operator weights and the chunk as its input, so the history is never packed;
+  // the workers' softmax states are merged at the end. Exact like the ring.
+  Status run_key_split(uint32_t layer, uint64_t start, std::size_t rows, const float* qkv, float* attention);
+  struct Split;
+  static void split_setup_item(void* ctx, std::size_t worker);
+  static void split_step_item(void* ctx, std::size_t worker);
+  static void split_merge_item(void* ctx, std::size_t part);
+  Status split_chunk(Split& sp, std::size_t worker, uint64_t chunk);
+
   struct Round;
   static void step_item(void* ctx, std::size_t worker);
   Status prepare_share(const Round& round, uint64_t chunk, std::size_t worker);
   Status attend(const Round& round, std::size_t worker, uint64_t chunk);
   void finish_rows(const Round& round, std::size_t worker);
 
+  // Rows of each per-head softmax state array: max(C, kKeySplitRows).
+  std::size_t state_rows() const { return g_.chunk > kKeySplitRows ? g_.chunk : kKeySplitRows; }
+
   RingGeometry g_{};
   RingSlot* slots_ = nullptr;
   RingWorkerBuffers* buffers_ = nullptr;
+  float* queries_ = nullptr;
   KvStore* store_ = nullptr;
   ThreadPool* threads_ = nullptr;
 };

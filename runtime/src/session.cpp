@@ -64,6 +64,8 @@ class SessionImpl {
 
   FullyConnected* slot_ops_ = nullptr;   // (workers + 1) * 2 * heads
   MemoryPool* slot_pools_ = nullptr;
+  FullyConnected* split_ops_ = nullptr;  // workers * (heads + 1): the key split's operators
+  MemoryPool* split_pools_ = nullptr;
   RingSlot slots_[65];
   RingWorkerBuffers workers_[64];
   KvStore* store_ = nullptr;
@@ -83,6 +85,8 @@ SessionImpl::~SessionImpl() {
   delete[] slot_ops_;
   delete[] dense_pools_;
   delete[] slot_pools_;
+  delete[] split_ops_;
+  delete[] split_pools_;
   delete store_;
 }
 
@@ -108,14 +112,16 @@ Status SessionImpl::init(const ModelImpl& model, const SessionOptions& options) 
   dense_pools_ = new (std::nothrow) MemoryPool[1 + static_cast<std::size_t>(L) * kLayerOps];
   slot_ops_ = new (std::nothrow) FullyConnected[static_cast<std::size_t>(P + 1) * 2 * heads];
   slot_pools_ = new (std::nothrow) MemoryPool[static_cast<std::size_t>(P + 1) * 2 * heads];
-  const KvGeometry geometry{L, heads, D, plan_.max_context};
+  split_ops_ = new (std::nothrow) FullyConnected[static_cast<std::size_t>(P) * (heads + 1)];
+  split_pools_ = new (std::nothrow) MemoryPool[static_cast<std::size_t>(P) * (heads + 1)];
+  const KvGeometry geometry{L, heads, D, plan_.max_context, C};
   if (details_.file_store) {
     file_store_ = new (std::nothrow) FileKvStore(geometry, buffer(kPlanKvStaging));
     store_ = file_store_;
   } else {
     store_ = new (std::nothrow) MemoryKvStore(geometry, buffer(kPlanKvStore));
   }
-  if (!layer_ops_ || !dense_pools_ || !slot_ops_ || !slot_pools_ || !store_) {
+  if (!layer_ops_ || !dense_pools_ || !slot_ops_ || !slot_pools_ || !split_ops_ || !split_pools_ || !store_) {
     return Status::Error(StatusCode::kOutOfMemory, "cannot allocate session bookkeeping");
   }
   if (file_store_) {
@@ -144,9 +150,8 @@ Status SessionImpl::init(const ModelImpl& model, const SessionOptions& options) 
   for (uint32_t s = 0; s <= P; ++s) {
     slots_[s].ops = slot_ops_ + static_cast<std::size_t>(s) * 2 * heads;
     slots_[s].pools = slot_pools_ + static_cast<std::size_t>(s) * 2 * heads;
-    slots_[s].scratch = file_store_ ? reinterpret_cast<float*>(reinterpret_cast<uint8_t*>(buffer(kPlanSlotBuffers)) +
-                                                               s * slot_buffer_stride)
-                                    : nullptr;
+    slots_[s].scratch =
+        reinterpret_cast<float*>(reinterpret_cast<uint8_t*>(buffer(kPlanSlotBuffers)) + s * slot_buffer_stride);
     for (uint32_t k = 0; k < 2 * heads; ++k) {
       const std::size_t bytes = details_.slot_op_bytes[k % 2];
       slots_[s].pools[k].init(slot_mem, bytes);
@@ -156,12 +161,28 @@ Status SessionImpl::init(const ModelImpl& model, const SessionOptions& options) 
   const uint64_t scores_stride = plan_.entries[kPlanScores].bytes / P;
   const uint64_t pv_stride = plan_.entries[kPlanPv].bytes / P;
   const uint64_t state_stride = plan_.entries[kPlanSoftmax].bytes / P;
+  const uint64_t partial_stride = plan_.entries[kPlanPartials].bytes / P;
+  uint8_t* split_mem = reinterpret_cast<uint8_t*>(buffer(kPlanKeySplitOps));
+  auto carve = [&](PlanSlot slot, uint64_t stride, uint32_t w) {
+    return reinterpret_cast<float*>(reinterpret_cast<uint8_t*>(buffer(slot)) + w * stride);
+  };
   for (uint32_t w = 0; w < P; ++w) {
-    workers_[w].scores = reinterpret_cast<float*>(reinterpret_cast<uint8_t*>(buffer(kPlanScores)) + w * scores_stride);
-    workers_[w].pv = reinterpret_cast<float*>(reinterpret_cast<uint8_t*>(buffer(kPlanPv)) + w * pv_stride);
-    workers_[w].state = reinterpret_cast<float*>(reinterpret_cast<uint8_t*>(buffer(kPlanSoftmax)) + w * state_stride);
+    RingWorkerBuffers& b = workers_[w];
+    b.scores = carve(kPlanScores, scores_stride, w);
+    b.pv = carve(kPlanPv, pv_stride, w);
+    b.state = carve(kPlanSoftmax, state_stride, w);
+    b.partial = carve(kPlanPartials, partial_stride, w);
+    b.query_ops = split_ops_ + static_cast<std::size_t>(w) * (heads + 1);
+    b.query_pools = split_pools_ + static_cast<std::size_t>(w) * (heads + 1);
+    b.prob_op = b.query_ops + heads;
+    b.prob_pool = b.query_pools + heads;
+    for (uint32_t k = 0; k <= heads; ++k) {
+      const std::size_t bytes = details_.split_op_bytes[k == heads ? 1 : 0];
+      b.query_pools[k].init(split_mem, bytes);
+      split_mem += bytes;
+    }
   }
-  ring_.bind(RingGeometry{P, C, heads, D}, slots_, workers_, store_, &threads_);
+  ring_.bind(RingGeometry{P, C, heads, D}, slots_, workers_, buffer(kPlanQueries), store_, &threads_);
   RINGRT_RETURN_IF_ERROR(create_dense_ops());
   // Every weight now lives packed in the arena: the mapped file's pages can go.
   model.release_weight_pages();

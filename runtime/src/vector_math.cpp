@@ -73,6 +73,11 @@ float exp_shifted_sum(float* x, std::size_t n, float shift, float scale) {
 }
 
 RINGRT_MULTIVERSION
+void exp_shifted_each(float* x, const float* shift, std::size_t n, float scale) {
+  for (std::size_t i = 0; i < n; ++i) x[i] = exp_nonpositive((x[i] - shift[i]) * scale);
+}
+
+RINGRT_MULTIVERSION
 void gelu_inplace(float* x, std::size_t n) {
   for (std::size_t i = 0; i < n; ++i) {
     const float v = x[i];

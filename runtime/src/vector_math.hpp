@@ -11,6 +11,9 @@ namespace ringrt {
 // Inputs are finite and x[i] <= shift, so arguments are <= 0 (relative error < 2e-7).
 float exp_shifted_sum(float* x, std::size_t n, float shift, float scale);
 
+// x[i] = exp((x[i] - shift[i]) * scale) for i < n, with (x[i] - shift[i]) <= 0.
+void exp_shifted_each(float* x, const float* shift, std::size_t n, float scale);
+
 // x[i] = x[i] * 0.5 * (1 + erf(x[i] / sqrt(2)))  (exact-form gelu, |error| < 4e-7 * |x|)
 void gelu_inplace(float* x, std::size_t n);
 

@@ -139,8 +139,9 @@ TEST_F(CliRun, DiskFullStopsTheRunAndTheStreamResumes) {
   const std::string store = dir.file("kv");
   CommandResult whole = run({"--input", dir.file("x.npy"), "--output", dir.file("whole.npy"), "--chunk", "16"});
   ASSERT_EQ(whole.exit_code, 0) << whole.err;
-  // A file size limit of 200 KiB: the store (131 KiB per 256-position block here) fills in the second block.
-  const std::string cmd = "ulimit -f 200; exec '" + kRun + "' '" + m.path + "' --input '" + dir.file("x.npy") +
+  // A file size limit of 64 KiB: with 8 KiB per 16-position block here the store
+  // fills at position 112, in the fourth 32-token round.
+  const std::string cmd = "ulimit -f 64; exec '" + kRun + "' '" + m.path + "' --input '" + dir.file("x.npy") +
                           "' --output '" + dir.file("y.npy") + "' --chunk 16 --kv-store 'file:" + store + "'";
   const CommandResult full = run_command({"/bin/bash", "-c", cmd});
   EXPECT_EQ(full.exit_code, 1) << full.out << full.err;
