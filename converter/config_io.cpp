@@ -18,17 +18,17 @@ uint32_t size_option(const json& v, const std::string& key, const std::string& o
   const std::string where = origin + ": option '" + key + "' ";
   if (v.is_number_unsigned()) {
     const uint64_t n = v.get<uint64_t>();
-    if (n > 0xffffffffull) throw Error(where + "is " + v.dump() + ", too large");
+    if (n > 0xffffffffull) throw Error(where + "is " + describe_json(v) + ", too large");
     return static_cast<uint32_t>(n);
   }
-  if (v.is_number_integer()) throw Error(where + "must be a positive integer, got " + v.dump());
-  throw Error(where + "must be an integer, got " + v.dump());
+  if (v.is_number_integer()) throw Error(where + "must be a positive integer, got " + describe_json(v));
+  throw Error(where + "must be an integer, got " + describe_json(v));
 }
 
 float dropout_option(const json& v, const std::string& origin) {
-  if (!v.is_number()) throw Error(origin + ": option 'dropout' must be a number, got " + v.dump());
+  if (!v.is_number()) throw Error(origin + ": option 'dropout' must be a number, got " + describe_json(v));
   const double d = v.get<double>();
-  if (!(d >= 0.0 && d < 1.0)) throw Error(origin + ": option 'dropout' must be in [0, 1), got " + v.dump());
+  if (!(d >= 0.0 && d < 1.0)) throw Error(origin + ": option 'dropout' must be in [0, 1), got " + describe_json(v));
   return static_cast<float>(d);
 }
 

@@ -28,4 +28,18 @@ nlohmann::json parse_json_object(const std::string& text, const std::string& ori
   return value;
 }
 
+std::string describe_json(const nlohmann::json& v) {
+  if (v.is_array()) {
+    // A short flat array (e.g. [0]) is shown as it is: dumping it cannot recurse.
+    bool flat = v.size() <= 8;
+    for (const auto& e : v) flat = flat && e.is_primitive();
+    if (!flat) return "an array of " + std::to_string(v.size()) + " elements";
+  } else if (v.is_object()) {
+    return "an object";
+  }
+  std::string text = v.dump();
+  if (text.size() > 40) text = text.substr(0, 37) + "...";
+  return text;
+}
+
 }  // namespace ringrt::convert

@@ -12,4 +12,10 @@ namespace ringrt::convert {
 // "... has the key 'k' twice" for a repeated top-level key.
 nlohmann::json parse_json_object(const std::string& text, const std::string& origin, const char* what);
 
+// A short description of `v` for an error message, without recursing into it
+// (a value nested a million levels deep must not overflow the stack): scalars as
+// and short flat arrays as JSON text cut to 40 characters, other arrays as
+// "an array of N elements", objects as "an object".
+std::string describe_json(const nlohmann::json& v);
+
 }  // namespace ringrt::convert

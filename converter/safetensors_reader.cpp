@@ -24,13 +24,13 @@ const json& field(const json& entry, const char* key, const std::string& where) 
 
 uint64_t non_negative(const json& v, const std::string& where, const char* what) {
   if (!v.is_number_unsigned()) {
-    throw Error(where + ": " + what + " must be non-negative integers, got " + v.dump());
+    throw Error(where + ": " + what + " must be non-negative integers, got " + describe_json(v));
   }
   return v.get<uint64_t>();
 }
 
 SourceDType parse_dtype(const json& v, const std::string& where) {
-  if (!v.is_string()) throw Error(where + ": dtype must be a string, got " + v.dump());
+  if (!v.is_string()) throw Error(where + ": dtype must be a string, got " + describe_json(v));
   const std::string& s = v.get_ref<const std::string&>();
   if (s == "F32") return SourceDType::kF32;
   if (s == "F16") return SourceDType::kF16;
@@ -47,7 +47,7 @@ SafetensorsTensor parse_entry(const std::string& name, const json& entry, const 
   t.dtype = parse_dtype(field(entry, "dtype", where), where);
 
   const json& shape = field(entry, "shape", where);
-  if (!shape.is_array()) throw Error(where + ": shape must be an array, got " + shape.dump());
+  if (!shape.is_array()) throw Error(where + ": shape must be an array, got " + describe_json(shape));
   uint64_t count = 1;
   bool overflow = false;
   for (const json& d : shape) {
@@ -60,7 +60,7 @@ SafetensorsTensor parse_entry(const std::string& name, const json& entry, const 
 
   const json& offsets = field(entry, "data_offsets", where);
   if (!offsets.is_array() || offsets.size() != 2) {
-    throw Error(where + ": data_offsets must be [begin, end], got " + offsets.dump());
+    throw Error(where + ": data_offsets must be [begin, end], got " + describe_json(offsets));
   }
   range->begin = non_negative(offsets[0], where, "data_offsets");
   range->end = non_negative(offsets[1], where, "data_offsets");

@@ -237,7 +237,7 @@ class HeaderParser {
     while (p_ < end_ && *p_ >= '0' && *p_ <= '9') {
       const std::size_t digit = static_cast<std::size_t>(*p_ - '0');
       if (!checked_mul(v, 10, &v) || __builtin_add_overflow(v, digit, &v))
-        return error("dimension in 'shape' does not fit in 64 bits");
+        return error("dimension in 'shape' overflows this machine's size_t");
       ++p_;
     }
     eat('L');  // Python 2 long literal, as written by old NumPy versions
@@ -398,13 +398,13 @@ Status read_f32(const char* path, Array* out) {
   for (std::size_t d : h.shape) {
     if (!checked_mul(count, d, &count)) {
       return Status::Error(StatusCode::kInvalidArgument,
-                           "%s: shape %s overflows: its element count does not fit in 64 bits",
+                           "%s: shape %s overflows: its element count does not fit in size_t",
                            path, shape_string(h.shape).c_str());
     }
   }
   if (!checked_mul(count, item, &need)) {
     return Status::Error(StatusCode::kInvalidArgument,
-                         "%s: shape %s overflows: its byte size does not fit in 64 bits", path,
+                         "%s: shape %s overflows: its byte size does not fit in size_t", path,
                          shape_string(h.shape).c_str());
   }
   // The data: whatever the preamble read took past the header, then the rest, up to

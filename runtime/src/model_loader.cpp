@@ -10,8 +10,6 @@
 
 namespace ringrt {
 
-namespace fb = ringrt::fb;
-
 Status ModelImpl::load(const char* path, const Model::LoadOptions& load_options) {
   RINGRT_RETURN_IF_ERROR(file_.open(path));
   const fb::Model* root = nullptr;

@@ -1,5 +1,6 @@
 #include "rrt_verify.hpp"
 
+#include <cstdint>
 #include <cstring>
 
 #include "checksum.hpp"
@@ -34,6 +35,12 @@ Status verify_tensor(const fb::Tensor& t, const TensorSpec& spec, std::size_t in
                      std::size_t file_size, const char* path) {
   char want[64], got[96];
   const auto* shape = t.shape();
+  // FlatBuffers' verifier checks vectors for 4-byte alignment only; a damaged header
+  // can place this uint64 vector at 4 mod 8.
+  if (reinterpret_cast<std::uintptr_t>(shape->data()) % alignof(uint64_t) != 0) {
+    return Status::Error(StatusCode::kInvalidModel, "%s: tensor %zu: shape vector is misaligned (damaged header)",
+                         path, index);
+  }
   const std::size_t name_len = std::strlen(spec.name);
   if (t.name()->size() != name_len || std::memcmp(t.name()->data(), spec.name, name_len) != 0) {
     return Status::Error(StatusCode::kInvalidModel, "%s: tensor %zu is '%.64s', expected '%s'", path, index,
