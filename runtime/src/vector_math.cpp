@@ -12,46 +12,69 @@
 #define RINGRT_MULTIVERSION
 #endif
 
+// The 32-byte vector helpers below are internal (inlined, never an ABI boundary),
+// so GCC's note that passing them changes the ABI without AVX does not apply.
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic ignored "-Wpsabi"
+#endif
+
 namespace ringrt {
 
 namespace {
 
-// exp(x) for x in [-87, 0]: x = n*ln2 + r with |r| <= ln2/2, exp(r) by a degree-6
-// polynomial, 2^n assembled in the exponent bits.
-inline float exp_nonpositive(float x) {
-  x = x < -87.0f ? -87.0f : x;
-  const float kMagic = 12582912.0f;  // 1.5 * 2^23: rounds to nearest integer
-  const float t = x * 1.44269504088896341f + kMagic;
-  const float n = t - kMagic;
-  float r = x - n * 0.693145751953125f;
+// exp(x) for x <= 0: x = n*ln2 + r with |r| <= ln2/2, exp(r) by a degree-6
+// polynomial, 2^n assembled in the exponent bits; arguments below -87 give
+// exp(-87). Written once for any vector of floats (GCC vector extensions, which
+// lower to SSE/AVX on x86 and NEON on ARM) and for single floats, so the clamp
+// is a vector select and not a branch that would stop vectorisation.
+template <typename F, typename I>
+inline F exp_nonpositive_t(F x) {
+  x = x < -87.0f ? F{} - 87.0f : x;
+  const F magic = F{} + 12582912.0f;  // 1.5 * 2^23: rounds to nearest integer
+  const F t = x * 1.44269504088896341f + magic;
+  const F n = t - magic;
+  F r = x - n * 0.693145751953125f;
   r = r - n * 1.428606765330187045e-06f;
-  float p = 1.0f / 720.0f;
+  F p = F{} + 1.0f / 720.0f;
   p = p * r + 1.0f / 120.0f;
   p = p * r + 1.0f / 24.0f;
   p = p * r + 1.0f / 6.0f;
   p = p * r + 0.5f;
   p = p * r + 1.0f;
   p = p * r + 1.0f;
-  int32_t bits;
+  I bits;
   std::memcpy(&bits, &t, sizeof bits);
-  const int32_t e = (bits - 0x4B400000) + 127;  // integer n recovered from t's mantissa
-  const int32_t scale_bits = e << 23;
-  float s;
+  const I scale_bits = ((bits - 0x4B400000) + 127) << 23;  // integer n from t's mantissa
+  F s;
   std::memcpy(&s, &scale_bits, sizeof s);
   return p * s;
 }
 
+typedef float f32x8 __attribute__((vector_size(32)));
+typedef int32_t i32x8 __attribute__((vector_size(32)));
+
+inline float exp_nonpositive(float x) { return exp_nonpositive_t<float, int32_t>(x); }
+inline f32x8 exp_nonpositive(f32x8 x) { return exp_nonpositive_t<f32x8, i32x8>(x); }
+
+inline f32x8 load8(const float* p) {
+  f32x8 v;
+  std::memcpy(&v, p, sizeof v);
+  return v;
+}
+inline void store8(float* p, f32x8 v) { std::memcpy(p, &v, sizeof v); }
+
 // erf(z) for all z, Abramowitz & Stegun 7.1.26 (|error| <= 1.5e-7).
-inline float erf_approx(float z) {
-  const float a = z < 0.0f ? -z : z;
-  const float t = 1.0f / (1.0f + 0.3275911f * a);
-  float poly = 1.061405429f;
+template <typename F>
+inline F erf_approx(F z) {
+  const F a = z < 0.0f ? -z : z;
+  const F t = 1.0f / (1.0f + 0.3275911f * a);
+  F poly = F{} + 1.061405429f;
   poly = poly * t - 1.453152027f;
   poly = poly * t + 1.421413741f;
   poly = poly * t - 0.284496736f;
   poly = poly * t + 0.254829592f;
   poly = poly * t;
-  const float y = 1.0f - poly * exp_nonpositive(-a * a);
+  const F y = 1.0f - poly * exp_nonpositive(-a * a);
   return z < 0.0f ? -y : y;
 }
 
@@ -59,27 +82,38 @@ inline float erf_approx(float z) {
 
 RINGRT_MULTIVERSION
 float exp_shifted_sum(float* x, std::size_t n, float shift, float scale) {
-  for (std::size_t i = 0; i < n; ++i) x[i] = exp_nonpositive((x[i] - shift) * scale);
-  // Eight running sums in a fixed order: vectorises and stays deterministic.
-  float acc[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+  // Eight running sums in a fixed order: vectorised and deterministic.
+  f32x8 acc = {};
   std::size_t i = 0;
   for (; i + 8 <= n; i += 8) {
-    for (int k = 0; k < 8; ++k) acc[k] += x[i + k];
+    const f32x8 e = exp_nonpositive((load8(x + i) - shift) * scale);
+    store8(x + i, e);
+    acc += e;
   }
   float sum = 0.0f;
-  for (; i < n; ++i) sum += x[i];
+  for (; i < n; ++i) {
+    x[i] = exp_nonpositive((x[i] - shift) * scale);
+    sum += x[i];
+  }
   for (int k = 0; k < 8; ++k) sum += acc[k];
   return sum;
 }
 
 RINGRT_MULTIVERSION
 void exp_shifted_each(float* x, const float* shift, std::size_t n, float scale) {
-  for (std::size_t i = 0; i < n; ++i) x[i] = exp_nonpositive((x[i] - shift[i]) * scale);
+  std::size_t i = 0;
+  for (; i + 8 <= n; i += 8) store8(x + i, exp_nonpositive((load8(x + i) - load8(shift + i)) * scale));
+  for (; i < n; ++i) x[i] = exp_nonpositive((x[i] - shift[i]) * scale);
 }
 
 RINGRT_MULTIVERSION
 void gelu_inplace(float* x, std::size_t n) {
-  for (std::size_t i = 0; i < n; ++i) {
+  std::size_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    const f32x8 v = load8(x + i);
+    store8(x + i, 0.5f * v * (1.0f + erf_approx(v * 0.70710678118654752f)));
+  }
+  for (; i < n; ++i) {
     const float v = x[i];
     x[i] = 0.5f * v * (1.0f + erf_approx(v * 0.70710678118654752f));
   }
@@ -87,11 +121,11 @@ void gelu_inplace(float* x, std::size_t n) {
 
 RINGRT_MULTIVERSION
 float max_of(const float* x, std::size_t n) {
-  float acc[8];
-  for (int k = 0; k < 8; ++k) acc[k] = x[0];
+  f32x8 acc = f32x8{} + x[0];
   std::size_t i = 0;
   for (; i + 8 <= n; i += 8) {
-    for (int k = 0; k < 8; ++k) acc[k] = x[i + k] > acc[k] ? x[i + k] : acc[k];
+    const f32x8 v = load8(x + i);
+    acc = v > acc ? v : acc;
   }
   float m = x[0];
   for (; i < n; ++i) m = x[i] > m ? x[i] : m;
