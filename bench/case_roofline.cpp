@@ -1,0 +1,105 @@
+// Case 1, roofline: XNNPACK f32 fully-connected GEMMs at the shapes the ring runs for
+// one head and one KV chunk: QK^T = [256 x 64] · [64 x 256] (K chunk as weights) and
+// PV = [256 x 256] · [256 x 64] (V chunk as transposed weights), with the ring's row
+// strides. Best of N batches; 2 threads split each GEMM through a pthreadpool.
+#include <cmath>
+#include <pthreadpool.h>
+#include <vector>
+#include <xnnpack.h>
+
+#include "cases.hpp"
+#include "child_process.hpp"
+#include "report.hpp"
+#include "timing.hpp"
+#include "xnn_allocator.hpp"
+
+namespace bench {
+
+namespace {
+
+constexpr std::size_t M = kChunk, Kd = kHeadDim, N = kChunk;
+constexpr double kGemmFlops = 2.0 * M * Kd * N;  // both shapes
+
+std::vector<float> buffer(std::size_t floats, float value) {
+  return std::vector<float>(floats + XNN_EXTRA_BYTES / sizeof(float), value);
+}
+
+// Best seconds per run of `op` over `batches` batches of `iterations` runs.
+double best_seconds(xnn_operator_t op, pthreadpool_t pool, int batches, int iterations) {
+  double best = 1e30;
+  xnn_run_operator(op, pool);  // warm up
+  for (int b = 0; b < batches; ++b) {
+    const double t0 = now_seconds();
+    for (int i = 0; i < iterations; ++i) xnn_run_operator(op, pool);
+    const double t = (now_seconds() - t0) / iterations;
+    if (t < best) best = t;
+  }
+  return best;
+}
+
+void roofline_child(ChildReport& r, int threads, int batches, int iterations) {
+  const ringrt::Status init = ringrt::ensure_xnnpack_initialized();
+  if (!init.ok()) return r.fail("%s", init.message());
+  pthreadpool_t pool = threads > 1 ? pthreadpool_create(threads) : nullptr;
+  const std::size_t H3 = 3 * kHidden;
+  std::vector<float> q = buffer(M * H3, 0.01f), k = buffer(N * Kd, 0.02f), s = buffer(M * N, 0.0f),
+                     v = buffer(N * Kd, 0.03f), o = buffer(M * Kd, 0.0f);
+  xnn_operator_t qk = nullptr, pv = nullptr;
+  // Exactly the ring's operators: K op reads Q rows of the qkv buffer (stride 3H).
+  if (xnn_create_fully_connected_nc_f32(Kd, N, H3, N, k.data(), nullptr, -INFINITY, INFINITY, 0, &qk) !=
+          xnn_status_success ||
+      xnn_create_fully_connected_nc_f32(N, Kd, N, Kd, v.data(), nullptr, -INFINITY, INFINITY,
+                                        XNN_FLAG_TRANSPOSE_WEIGHTS, &pv) != xnn_status_success ||
+      xnn_setup_fully_connected_nc_f32(qk, M, q.data(), s.data(), pool) != xnn_status_success ||
+      xnn_setup_fully_connected_nc_f32(pv, M, s.data(), o.data(), pool) != xnn_status_success) {
+    return r.fail("XNNPACK fully-connected setup failed");
+  }
+  const double t_qk = best_seconds(qk, pool, batches, iterations);
+  const double t_pv = best_seconds(pv, pool, batches, iterations);
+  r.values[0] = kGemmFlops / t_qk * 1e-9;
+  r.values[1] = kGemmFlops / t_pv * 1e-9;
+  r.values[2] = 2 * kGemmFlops / (t_qk + t_pv) * 1e-9;
+  r.values[3] = t_qk + t_pv;
+  xnn_delete_operator(qk);
+  xnn_delete_operator(pv);
+  if (pool) pthreadpool_destroy(pool);
+}
+
+}  // namespace
+
+const RooflineResult* measure_roofline(Context& ctx, int threads) {
+  if (auto* hit = Results::find(ctx.results.roofline, threads)) return hit;
+  const Sizes& s = ctx.opt.sizes;
+  const int batches = s.roofline_batches * ctx.opt.repeat, iterations = s.roofline_iterations;
+  ChildReport r = run_in_child([&](ChildReport& rep) { roofline_child(rep, threads, batches, iterations); });
+  if (!r.ok()) {
+    ctx.fail(fmt("roofline %d thread(s)", threads), r.message);
+    return nullptr;
+  }
+  ctx.results.roofline[threads] = RooflineResult{r.values[0], r.values[1], r.values[2], r.peak_rss};
+  return &ctx.results.roofline[threads];
+}
+
+void case_roofline(Context& ctx) {
+  Table t("case 1: roofline - XNNPACK f32 GEMM at the attention block shapes (best of " +
+              std::to_string(ctx.opt.sizes.roofline_batches * ctx.opt.repeat) + " x " +
+              std::to_string(ctx.opt.sizes.roofline_iterations) + ")",
+          {"threads", "QK^T 256x64.64x256 GFLOP/s", "PV 256x256.256x64 GFLOP/s", "block GFLOP/s",
+           "block tokens/s", "peak RSS MiB"});
+  for (int threads : {1, 2}) {
+    const RooflineResult* r = measure_roofline(ctx, threads);
+    if (!r) {
+      t.add({std::to_string(threads), "failed"});
+      continue;
+    }
+    // One block = 256 query rows against one 256-key chunk of one head (QK^T then PV).
+    const double block_seconds = 2 * kGemmFlops / (r->block_gflops * 1e9);
+    t.add({std::to_string(threads), fixed(r->qk_gflops, 1), fixed(r->pv_gflops, 1), fixed(r->block_gflops, 1),
+           fmt("%.3g", M / block_seconds), mib(r->rss)});
+  }
+  t.note("block = QK^T then PV for 256 query rows and one 256-key chunk of one head;");
+  t.note("\"block GFLOP/s\" is the roofline the attention core is compared with (same thread count).");
+  t.print();
+}
+
+}  // namespace bench

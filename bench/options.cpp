@@ -1,0 +1,156 @@
+#include "options.hpp"
+
+#include <algorithm>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+
+namespace bench {
+
+namespace {
+
+constexpr const char* kCaseNames[] = {"roofline", "core", "naive", "e2e", "stream", "memory"};
+
+constexpr const char* kUsage =
+    "Usage: ringrt-bench [--case NAME[,NAME...]] [--smoke] [--repeat N]\n"
+    "\n"
+    "Cases (default: all, in this order):\n"
+    "  roofline  XNNPACK f32 GEMM at the attention block shapes, 1 and 2 threads\n"
+    "  core      ring scheduler alone over a memory KV store, T = 4K, 16K, 64K (64K: 2 workers only)\n"
+    "  naive     full T x T score matrix per head (XNNPACK), T = 4K, 16K\n"
+    "  e2e       Edifice default model end to end, T = 4K, 16K, 64K\n"
+    "  stream    latency of one 64-token append at history 4K, 16K, 64K\n"
+    "  memory    plan honesty (memory store), flat RSS and throughput of the file store\n"
+    "\n"
+    "  --smoke     tiny sequence lengths, a few seconds in total (CI)\n"
+    "  --repeat N  best of N timed runs per measurement (median of 7N appends for stream)\n"
+    "  --max-tokens N  skip every sequence length above N (quick runs on slow boards)\n"
+    "\n"
+    "Every measurement runs in a forked child that reports its peak RSS (VmHWM).\n"
+    "Targets are printed with PASS/MISS, never asserted: the exit status is 0 unless a\n"
+    "measurement fails to run.\n";
+
+constexpr uint64_t K = 1024;
+
+Sizes full_sizes() {
+  Sizes s;
+  s.core = {4 * K, 16 * K, 64 * K};
+  s.core_one_worker_max = 16 * K;  // 64K with 1 worker adds ~1.5 min and feeds no target
+  s.naive = {4 * K, 16 * K};
+  s.e2e = {4 * K, 16 * K, 64 * K};
+  s.stream = {4 * K, 16 * K, 64 * K};
+  s.honest = {8 * K, 32 * K};
+  s.flat = {8 * K, 32 * K, 128 * K};
+  s.file_vs_memory = 16 * K;
+  s.ref = 16 * K;
+  s.roofline_batches = 15;
+  s.roofline_iterations = 200;
+  return s;
+}
+
+Sizes smoke_sizes() {
+  Sizes s;
+  s.core = {512, 1024};
+  s.core_one_worker_max = 1024;
+  s.naive = {512, 1024};
+  s.e2e = {512, 1024, 2048};
+  s.stream = {512, 1024, 2048};
+  s.honest = {512, 1024};
+  s.flat = {512, 1024, 2048};
+  s.file_vs_memory = 1024;
+  s.ref = 1024;
+  s.roofline_batches = 3;
+  s.roofline_iterations = 20;
+  return s;
+}
+
+bool known_case(const std::string& name) {
+  for (const char* c : kCaseNames) {
+    if (name == c) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+bool parse_options(int argc, char** argv, Options* out, int* exit_code) {
+  Options o;
+  for (int i = 1; i < argc; ++i) {
+    const char* a = argv[i];
+    auto value = [&](const char* flag) -> const char* {
+      if (i + 1 >= argc) {
+        std::fprintf(stderr, "ringrt-bench: option '%s' needs a value\n", flag);
+        return nullptr;
+      }
+      return argv[++i];
+    };
+    if (!std::strcmp(a, "-h") || !std::strcmp(a, "--help")) {
+      std::fputs(kUsage, stdout);
+      *exit_code = 0;
+      return false;
+    } else if (!std::strcmp(a, "--smoke")) {
+      o.smoke = true;
+    } else if (!std::strcmp(a, "--case")) {
+      const char* v = value(a);
+      if (!v) return *exit_code = 2, false;
+      std::string list = v;
+      std::size_t begin = 0;
+      while (begin <= list.size()) {
+        std::size_t end = list.find(',', begin);
+        if (end == std::string::npos) end = list.size();
+        const std::string name = list.substr(begin, end - begin);
+        if (!known_case(name)) {
+          std::fprintf(stderr, "ringrt-bench: unknown case '%s' (roofline, core, naive, e2e, stream, memory)\n",
+                       name.c_str());
+          return *exit_code = 2, false;
+        }
+        o.cases.insert(name);
+        begin = end + 1;
+      }
+    } else if (!std::strcmp(a, "--repeat")) {
+      const char* v = value(a);
+      if (!v) return *exit_code = 2, false;
+      char* end = nullptr;
+      const long n = std::strtol(v, &end, 10);
+      if (!*v || *end || n < 1 || n > 100) {
+        std::fprintf(stderr, "ringrt-bench: --repeat must be an integer in [1, 100], got '%s'\n", v);
+        return *exit_code = 2, false;
+      }
+      o.repeat = static_cast<int>(n);
+    } else if (!std::strcmp(a, "--max-tokens")) {
+      const char* v = value(a);
+      if (!v) return *exit_code = 2, false;
+      char* end = nullptr;
+      const unsigned long long n = std::strtoull(v, &end, 10);
+      if (!*v || *end || n < 1) {
+        std::fprintf(stderr, "ringrt-bench: --max-tokens must be a positive integer, got '%s'\n", v);
+        return *exit_code = 2, false;
+      }
+      o.max_tokens = n;
+    } else {
+      std::fprintf(stderr, "ringrt-bench: unknown argument '%s'\nTry 'ringrt-bench --help'.\n", a);
+      return *exit_code = 2, false;
+    }
+  }
+  o.sizes = o.smoke ? smoke_sizes() : full_sizes();
+  if (o.max_tokens) {
+    for (std::vector<uint64_t>* v : {&o.sizes.core, &o.sizes.naive, &o.sizes.e2e, &o.sizes.stream, &o.sizes.honest,
+                                     &o.sizes.flat}) {
+      v->erase(std::remove_if(v->begin(), v->end(), [&](uint64_t t) { return t > o.max_tokens; }), v->end());
+    }
+  }
+  *out = o;
+  return true;
+}
+
+std::string size_label(uint64_t tokens) {
+  char buf[32];
+  if (tokens >= 1024 && tokens % 1024 == 0) {
+    std::snprintf(buf, sizeof buf, "%lluK", static_cast<unsigned long long>(tokens / 1024));
+  } else {
+    std::snprintf(buf, sizeof buf, "%llu", static_cast<unsigned long long>(tokens));
+  }
+  return buf;
+}
+
+}  // namespace bench

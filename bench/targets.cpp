@@ -1,0 +1,150 @@
+// The targets with the measured values, PASS or MISS. Printed, never asserted.
+#include <algorithm>
+#include <cmath>
+
+#include "cases.hpp"
+#include "report.hpp"
+
+namespace bench {
+
+namespace {
+
+const char* verdict(bool pass) { return pass ? "PASS" : "MISS"; }
+
+}  // namespace
+
+void print_targets(const Context& ctx) {
+  const Results& R = ctx.results;
+  const Sizes& S = ctx.opt.sizes;
+  const std::string ref = size_label(S.ref);
+  Table t(std::string("targets") + (ctx.opt.smoke ? " (--smoke: tiny sizes, not meaningful)" : ""),
+          {"target", "measured", "result"});
+  // A target whose case was not selected (--case) is left out; one that was selected but
+  // has no measurement (failed or sizes skipped) is listed as not measured.
+  const char* owner = "";
+  auto missing = [&](const std::string& name) {
+    if (ctx.opt.wants(owner)) t.add({name, "not measured", "-"});
+  };
+
+  owner = "core";
+  for (int P : {1, 2}) {
+    const std::string name = fmt("attention core T=%s >= 70%% of roofline GEMM, %d thread(s)", ref.c_str(), P);
+    const CoreResult* c = Results::find(R.core, SizeWorkers{S.ref, P});
+    const RooflineResult* roof = Results::find(R.roofline, P);
+    if (!c || !roof) {
+      missing(name);
+      continue;
+    }
+    const double pct = 100.0 * c->gflops / roof->block_gflops;
+    t.add({name, fmt("%.0f%% (%.1f of %.1f GFLOP/s)", pct, c->gflops, roof->block_gflops), verdict(pct >= 70.0)});
+  }
+  {
+    const std::string name = "2 workers >= 1.8x faster than 1, attention core T=" + ref;
+    const CoreResult* one = Results::find(R.core, SizeWorkers{S.ref, 1});
+    const CoreResult* two = Results::find(R.core, SizeWorkers{S.ref, 2});
+    if (one && two) {
+      const double x = one->seconds / two->seconds;
+      t.add({name, fmt("%.2fx", x), verdict(x >= 1.8)});
+    } else {
+      missing(name);
+    }
+  }
+  owner = "e2e";
+  {
+    const std::string name = "2 workers >= 1.8x faster than 1, end to end T=" + ref;
+    const E2eResult* one = Results::find(R.e2e, SizeWorkers{S.ref, 1});
+    const E2eResult* two = Results::find(R.e2e, SizeWorkers{S.ref, 2});
+    if (one && two) {
+      const double x = one->seconds / two->seconds;
+      t.add({name, fmt("%.2fx", x), verdict(x >= 1.8)});
+    } else {
+      missing(name);
+    }
+  }
+  owner = "naive";
+  for (int P : {1, 2}) {
+    const std::string speed = fmt("ring faster than naive at T=%s, %d thread(s)", ref.c_str(), P);
+    const std::string mem = fmt("ring uses >= 10x less memory than naive at T=%s, %d thread(s)", ref.c_str(), P);
+    const NaiveResult* n = Results::find(R.naive, SizeWorkers{S.ref, P});
+    const CoreResult* c = Results::find(R.core, SizeWorkers{S.ref, P});
+    if (!n || !c) {
+      missing(speed);
+      missing(mem);
+      continue;
+    }
+    const double x = n->seconds / c->seconds, m = n->rss / c->rss;
+    t.add({speed, fmt("%.2fx (ring %.2f s, naive %.2f s)", x, c->seconds, n->seconds), verdict(x > 1.0)});
+    t.add({mem, fmt("%.1fx (%s vs %s MiB)", m, mib(c->rss).c_str(), mib(n->rss).c_str()), verdict(m >= 10.0)});
+  }
+  owner = "e2e";
+  if (S.e2e.size() >= 2) {
+    const uint64_t a = S.e2e[S.e2e.size() - 2], b = S.e2e.back();
+    for (int P : {1, 2}) {
+      const std::string name = fmt("end-to-end time grows as T^2 (exponent %s->%s in [1.8, 2.2]), %d worker(s)",
+                                   size_label(a).c_str(), size_label(b).c_str(), P);
+      const E2eResult* ea = Results::find(R.e2e, SizeWorkers{a, P});
+      const E2eResult* eb = Results::find(R.e2e, SizeWorkers{b, P});
+      if (!ea || !eb) {
+        missing(name);
+        continue;
+      }
+      const double e = std::log(eb->seconds / ea->seconds) / std::log(static_cast<double>(b) / a);
+      t.add({name, fmt("%.2f", e), verdict(e >= 1.8 && e <= 2.2)});
+    }
+  }
+  owner = "stream";
+  {
+    const std::string name = "streaming append cost linear in history (marginal cost ratio in [0.67, 1.5])";
+    const auto& h = S.stream;
+    bool have = h.size() >= 3;
+    for (uint64_t x : h) have = have && R.stream.count(x);
+    if (have) {
+      const std::size_t n = h.size();
+      auto sec = [&](std::size_t i) { return R.stream.at(h[i]).seconds; };
+      auto len = [&](std::size_t i) { return static_cast<double>(R.stream.at(h[i]).history); };
+      const double first = (sec(1) - sec(0)) / (len(1) - len(0));
+      const double last = (sec(n - 1) - sec(n - 2)) / (len(n - 1) - len(n - 2));
+      const double ratio = last / first;
+      const double e = std::log(sec(n - 1) / sec(n - 2)) / std::log(len(n - 1) / len(n - 2));
+      t.add({name, fmt("%.2f (%.3f vs %.3f ms per 1K history; log-log slope %s->%s %.2f)", ratio, last * 1024e3,
+                       first * 1024e3, size_label(h[n - 2]).c_str(), size_label(h[n - 1]).c_str(), e),
+             verdict(ratio >= 0.67 && ratio <= 1.5)});
+    } else {
+      missing(name);
+    }
+  }
+  owner = "memory";
+  if (R.honest.empty()) missing("honest plan: memory store peak RSS within 10% of plan().arena_bytes");
+  for (const HonestResult& h : R.honest) {
+    const double delta = (h.peak_rss - h.rss_before) / h.arena, raw = h.peak_rss / h.arena;
+    t.add({fmt("honest plan T=%s: peak RSS growth within 10%% of arena", size_label(h.tokens).c_str()),
+           fmt("%.3f (raw peak / arena %.3f)", delta, raw), verdict(std::fabs(delta - 1.0) <= 0.10)});
+  }
+  if (!R.file_store_unavailable.empty()) {
+    if (ctx.opt.wants(owner)) t.add({"file store: flat RSS, RSS limit, >= 0.9 of memory throughput", "file store not available", "-"});
+  } else {
+    if (R.flat.size() >= 2) {
+      double lo = 1e300, hi = 0;
+      for (const FlatResult& f : R.flat) lo = std::min(lo, f.peak_rss), hi = std::max(hi, f.peak_rss);
+      t.add({"file store: peak RSS flat across T (max difference < 2 MiB)", mib(hi - lo) + " MiB",
+             verdict(hi - lo < 2.0 * 1024 * 1024)});
+    } else {
+      missing("file store: peak RSS flat across T (max difference < 2 MiB)");
+    }
+    for (const FlatResult& f : R.flat) {
+      const double limit = f.arena + f.model_bytes + 16.0 * 1024 * 1024;
+      t.add({fmt("file store T=%s: peak RSS <= arena + model + 16 MiB", size_label(f.tokens).c_str()),
+             fmt("%s <= %s MiB", mib(f.peak_rss).c_str(), mib(limit).c_str()), verdict(f.peak_rss <= limit)});
+    }
+    const std::string name = "file store >= 0.9 of memory store throughput at T=" + size_label(S.file_vs_memory);
+    if (R.file_tokens_per_s > 0 && R.memory_tokens_per_s > 0) {
+      const double x = R.file_tokens_per_s / R.memory_tokens_per_s;
+      t.add({name, fmt("%.3f", x), verdict(x >= 0.9)});
+    } else {
+      missing(name);
+    }
+  }
+  t.print();
+}
+
+}  // namespace bench
