@@ -7,14 +7,14 @@
 // use the baseline code only.
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && !defined(__SANITIZE_THREAD__) && \
     !defined(__SANITIZE_ADDRESS__)
-#define RINGRT_MULTIVERSION __attribute__((target_clones("arch=x86-64-v3", "default")))
+#define RINGRT_MULTIVERSION __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
 #else
 #define RINGRT_MULTIVERSION
 #endif
 
-// The 32-byte vector helpers below are internal (inlined, never an ABI boundary),
-// so GCC's note that passing them changes the ABI without AVX does not apply.
-#if defined(__GNUC__) && !defined(__clang__)
+// The 64-byte vector helpers below are internal (inlined, never an ABI boundary),
+// so the compilers' note that passing them changes the ABI without AVX does not apply.
+#if defined(__GNUC__)
 #pragma GCC diagnostic ignored "-Wpsabi"
 #endif
 
@@ -50,18 +50,18 @@ inline F exp_nonpositive_t(F x) {
   return p * s;
 }
 
-typedef float f32x8 __attribute__((vector_size(32)));
-typedef int32_t i32x8 __attribute__((vector_size(32)));
+typedef float f32x16 __attribute__((vector_size(64)));
+typedef int32_t i32x16 __attribute__((vector_size(64)));
 
 inline float exp_nonpositive(float x) { return exp_nonpositive_t<float, int32_t>(x); }
-inline f32x8 exp_nonpositive(f32x8 x) { return exp_nonpositive_t<f32x8, i32x8>(x); }
+inline f32x16 exp_nonpositive(f32x16 x) { return exp_nonpositive_t<f32x16, i32x16>(x); }
 
-inline f32x8 load8(const float* p) {
-  f32x8 v;
+inline f32x16 load16(const float* p) {
+  f32x16 v;
   std::memcpy(&v, p, sizeof v);
   return v;
 }
-inline void store8(float* p, f32x8 v) { std::memcpy(p, &v, sizeof v); }
+inline void store16(float* p, f32x16 v) { std::memcpy(p, &v, sizeof v); }
 
 // erf(z) for all z, Abramowitz & Stegun 7.1.26 (|error| <= 1.5e-7).
 template <typename F>
@@ -82,12 +82,12 @@ inline F erf_approx(F z) {
 
 RINGRT_MULTIVERSION
 float exp_shifted_sum(float* x, std::size_t n, float shift, float scale) {
-  // Eight running sums in a fixed order: vectorised and deterministic.
-  f32x8 acc = {};
+  // Sixteen running sums in a fixed order: vectorised and deterministic.
+  f32x16 acc = {};
   std::size_t i = 0;
-  for (; i + 8 <= n; i += 8) {
-    const f32x8 e = exp_nonpositive((load8(x + i) - shift) * scale);
-    store8(x + i, e);
+  for (; i + 16 <= n; i += 16) {
+    const f32x16 e = exp_nonpositive((load16(x + i) - shift) * scale);
+    store16(x + i, e);
     acc += e;
   }
   float sum = 0.0f;
@@ -95,23 +95,23 @@ float exp_shifted_sum(float* x, std::size_t n, float shift, float scale) {
     x[i] = exp_nonpositive((x[i] - shift) * scale);
     sum += x[i];
   }
-  for (int k = 0; k < 8; ++k) sum += acc[k];
+  for (int k = 0; k < 16; ++k) sum += acc[k];
   return sum;
 }
 
 RINGRT_MULTIVERSION
 void exp_shifted_each(float* x, const float* shift, std::size_t n, float scale) {
   std::size_t i = 0;
-  for (; i + 8 <= n; i += 8) store8(x + i, exp_nonpositive((load8(x + i) - load8(shift + i)) * scale));
+  for (; i + 16 <= n; i += 16) store16(x + i, exp_nonpositive((load16(x + i) - load16(shift + i)) * scale));
   for (; i < n; ++i) x[i] = exp_nonpositive((x[i] - shift[i]) * scale);
 }
 
 RINGRT_MULTIVERSION
 void gelu_inplace(float* x, std::size_t n) {
   std::size_t i = 0;
-  for (; i + 8 <= n; i += 8) {
-    const f32x8 v = load8(x + i);
-    store8(x + i, 0.5f * v * (1.0f + erf_approx(v * 0.70710678118654752f)));
+  for (; i + 16 <= n; i += 16) {
+    const f32x16 v = load16(x + i);
+    store16(x + i, 0.5f * v * (1.0f + erf_approx(v * 0.70710678118654752f)));
   }
   for (; i < n; ++i) {
     const float v = x[i];
@@ -121,15 +121,15 @@ void gelu_inplace(float* x, std::size_t n) {
 
 RINGRT_MULTIVERSION
 float max_of(const float* x, std::size_t n) {
-  f32x8 acc = f32x8{} + x[0];
+  f32x16 acc = f32x16{} + x[0];
   std::size_t i = 0;
-  for (; i + 8 <= n; i += 8) {
-    const f32x8 v = load8(x + i);
+  for (; i + 16 <= n; i += 16) {
+    const f32x16 v = load16(x + i);
     acc = v > acc ? v : acc;
   }
   float m = x[0];
   for (; i < n; ++i) m = x[i] > m ? x[i] : m;
-  for (int k = 0; k < 8; ++k) m = acc[k] > m ? acc[k] : m;
+  for (int k = 0; k < 16; ++k) m = acc[k] > m ? acc[k] : m;
   return m;
 }
 
