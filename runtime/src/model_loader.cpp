@@ -35,6 +35,10 @@ Status ModelImpl::load(const char* path, const Model::LoadOptions& load_options)
     tensors_[i].type = f16 ? WeightType::kF16 : WeightType::kF32;
   }
   fingerprint_ = fnv1a64(&options_, sizeof options_, root->data_checksum());
+  // The checksum touched every page of the weights. They are read once more, when
+  // a session packs them (one tensor at a time, released after), so let them go
+  // now: the process's resident memory stays at what the session plan announces.
+  release_weight_pages();
   info_.embed_dim = options_.embed_dim;
   info_.hidden_size = options_.hidden_size;
   info_.num_heads = options_.num_heads;
