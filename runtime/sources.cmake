@@ -25,7 +25,7 @@ target_compile_options(ringrt PRIVATE ${RINGRT_RUNTIME_FLAGS})
 target_compile_definitions(ringrt PRIVATE RINGRT_VERSION_STRING="${PROJECT_VERSION}")
 target_link_libraries(ringrt PRIVATE ringrt_schema ringrt_dep::xnnpack ringrt_dep::pthreadpool Threads::Threads)
 # Elementwise kernels are written for the auto-vectoriser.
-set_source_files_properties(src/vector_math.cpp PROPERTIES COMPILE_OPTIONS "-O3")
+set_source_files_properties(src/vector_math.cpp PROPERTIES COMPILE_OPTIONS "-O3;-Wno-psabi")
 
 add_subdirectory(cli)
 
