@@ -329,17 +329,21 @@ Status write_all(int fd, const char* tmp, const unsigned char* p, std::size_t n)
   return Status::Ok();
 }
 
-}  // namespace
+// What the preamble and header say: the array's shape and where its data lies.
+struct Layout {
+  std::vector<std::size_t> shape;
+  std::string descr;
+  Kind kind = Kind::kF32;
+  std::size_t item = 4;        // bytes per element
+  std::size_t count = 1;       // elements
+  std::size_t need = 0;        // data bytes
+  std::size_t data_start = 0;  // file offset of the data
+};
 
-Status read_f32(const char* path, Array* out) {
-  out->shape.clear();
-  out->data.clear();
-  if (path == nullptr) return Status::Error(StatusCode::kInvalidArgument, "npy: null path");
-
-  InputFile in;
-  RINGRT_RETURN_IF_ERROR(in.open(path));
+// Reads and checks the preamble and the header of `in`; *head keeps every byte read.
+Status read_layout(InputFile& in, const char* path, Layout* l, std::vector<unsigned char>* out_head) {
+  std::vector<unsigned char>& head = *out_head;
   // The preamble (10 bytes for version 1, 12 otherwise) and then the header.
-  std::vector<unsigned char> head;
   RINGRT_RETURN_IF_ERROR(in.read(kPreamble + 4, &head));
   if (head.empty()) {
     return Status::Error(StatusCode::kInvalidArgument, "%s: file is empty, not a .npy file", path);
@@ -407,6 +411,69 @@ Status read_f32(const char* path, Array* out) {
                          "%s: shape %s overflows: its byte size does not fit in size_t", path,
                          shape_string(h.shape).c_str());
   }
+  l->shape = std::move(h.shape);
+  l->descr = h.descr;
+  l->kind = kind;
+  l->item = item;
+  l->count = count;
+  l->need = need;
+  l->data_start = data_start;
+  return Status::Ok();
+}
+
+// The data size check shared by read_f32 and Reader: `have` data bytes were found.
+Status check_data_size(const char* path, const Layout& l, std::size_t have, bool at_least) {
+  if (have < l.need) {
+    return Status::Error(StatusCode::kInvalidArgument,
+                         "%s: data is truncated: expected %zu bytes for shape %s of '%s', got %zu",
+                         path, l.need, shape_string(l.shape).c_str(), l.descr.c_str(), have);
+  }
+  if (have > l.need) {
+    return Status::Error(StatusCode::kInvalidArgument,
+                         "%s: trailing data after the array: expected %zu bytes for shape %s of "
+                         "'%s', got %s%zu",
+                         path, l.need, shape_string(l.shape).c_str(), l.descr.c_str(),
+                         at_least ? "at least " : "", have);
+  }
+  return Status::Ok();
+}
+
+// Converts `count` little-endian elements of `kind` at `src` to float.
+void convert(Kind kind, std::size_t item, const unsigned char* src, std::size_t count, float* dst) {
+  for (std::size_t i = 0; i < count; ++i, src += item) {
+    const uint64_t bits = load_le(src, item);
+    switch (kind) {
+      case Kind::kF16:
+        dst[i] = f16_to_f32(static_cast<uint16_t>(bits));
+        break;
+      case Kind::kF32: {
+        const uint32_t b32 = static_cast<uint32_t>(bits);
+        std::memcpy(&dst[i], &b32, sizeof(float));
+        break;
+      }
+      case Kind::kF64: {
+        double d;
+        std::memcpy(&d, &bits, sizeof d);
+        dst[i] = static_cast<float>(d);  // IEEE: round to nearest, overflow to +-inf
+        break;
+      }
+    }
+  }
+}
+
+}  // namespace
+
+Status read_f32(const char* path, Array* out) {
+  out->shape.clear();
+  out->data.clear();
+  if (path == nullptr) return Status::Error(StatusCode::kInvalidArgument, "npy: null path");
+
+  InputFile in;
+  RINGRT_RETURN_IF_ERROR(in.open(path));
+  std::vector<unsigned char> head;
+  Layout l;
+  RINGRT_RETURN_IF_ERROR(read_layout(in, path, &l, &head));
+  const std::size_t data_start = l.data_start, need = l.need;
   // The data: whatever the preamble read took past the header, then the rest, up to
   // one byte more than needed (to detect trailing data without reading it all).
   std::vector<unsigned char> bytes(head.begin() + static_cast<std::ptrdiff_t>(data_start),
@@ -417,43 +484,70 @@ Status read_f32(const char* path, Array* out) {
   if (have > need && in.regular() && in.size() >= data_start) {
     have = static_cast<std::size_t>(in.size() - data_start);  // report the real amount
   }
-  if (have < need) {
-    return Status::Error(StatusCode::kInvalidArgument,
-                         "%s: data is truncated: expected %zu bytes for shape %s of '%s', got %zu",
-                         path, need, shape_string(h.shape).c_str(), h.descr.c_str(), have);
-  }
-  if (have > need) {
-    return Status::Error(StatusCode::kInvalidArgument,
-                         "%s: trailing data after the array: expected %zu bytes for shape %s of "
-                         "'%s', got %s%zu",
-                         path, need, shape_string(h.shape).c_str(), h.descr.c_str(),
-                         in.regular() ? "" : "at least ", have);
-  }
+  RINGRT_RETURN_IF_ERROR(check_data_size(path, l, have, !in.regular()));
 
   // count * item <= file size, so this allocation is bounded by what was read.
-  std::vector<float> data(count);
-  const unsigned char* src = bytes.data();
-  for (std::size_t i = 0; i < count; ++i, src += item) {
-    const uint64_t bits = load_le(src, item);
-    switch (kind) {
-      case Kind::kF16:
-        data[i] = f16_to_f32(static_cast<uint16_t>(bits));
-        break;
-      case Kind::kF32: {
-        const uint32_t b32 = static_cast<uint32_t>(bits);
-        std::memcpy(&data[i], &b32, sizeof(float));
-        break;
-      }
-      case Kind::kF64: {
-        double d;
-        std::memcpy(&d, &bits, sizeof d);
-        data[i] = static_cast<float>(d);  // IEEE: round to nearest, overflow to +-inf
-        break;
-      }
-    }
-  }
-  out->shape = std::move(h.shape);
+  std::vector<float> data(l.count);
+  convert(l.kind, l.item, bytes.data(), l.count, data.data());
+  out->shape = std::move(l.shape);
   out->data = std::move(data);
+  return Status::Ok();
+}
+
+Reader::~Reader() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
+Status Reader::open(const char* path) {
+  if (path == nullptr) return Status::Error(StatusCode::kInvalidArgument, "npy: null path");
+  path_ = path;
+  InputFile in;
+  RINGRT_RETURN_IF_ERROR(in.open(path));
+  if (!in.regular()) {
+    return Status::Error(StatusCode::kInvalidArgument, "%s: not a regular file, cannot be streamed", path);
+  }
+  std::vector<unsigned char> head;
+  Layout l;
+  RINGRT_RETURN_IF_ERROR(read_layout(in, path, &l, &head));
+  const std::size_t have = in.size() >= l.data_start ? static_cast<std::size_t>(in.size() - l.data_start) : 0;
+  RINGRT_RETURN_IF_ERROR(check_data_size(path, l, have, false));
+  fd_ = ::open(path, O_RDONLY | O_CLOEXEC);
+  if (fd_ < 0) {
+    const int err = errno;
+    return Status::Error(StatusCode::kIoError, "%s: cannot open: %s", path, std::strerror(err));
+  }
+  shape_ = l.shape;
+  kind_ = static_cast<int>(l.kind);
+  item_ = l.item;
+  count_ = l.count;
+  data_start_ = l.data_start;
+  return Status::Ok();
+}
+
+Status Reader::read(std::size_t first, std::size_t count, float* out) {
+  if (first > count_ || count > count_ - first) {
+    return Status::Error(StatusCode::kInvalidArgument, "%s: read of elements [%zu, +%zu) past the array's %zu",
+                         path_.c_str(), first, count, count_);
+  }
+  constexpr std::size_t kBlock = 16384;  // elements converted per pread
+  for (std::size_t done = 0; done < count;) {
+    const std::size_t n = count - done < kBlock ? count - done : kBlock;
+    buf_.resize(n * item_);
+    std::size_t got = 0;
+    const uint64_t offset = static_cast<uint64_t>(data_start_) + static_cast<uint64_t>(first + done) * item_;
+    while (got < buf_.size()) {
+      const ssize_t r = ::pread(fd_, buf_.data() + got, buf_.size() - got, static_cast<off_t>(offset + got));
+      if (r < 0 && errno == EINTR) continue;
+      if (r <= 0) {
+        const int err = r == 0 ? EIO : errno;
+        return Status::Error(StatusCode::kIoError, "%s: read failed (file changed?): %s", path_.c_str(),
+                             std::strerror(err));
+      }
+      got += static_cast<std::size_t>(r);
+    }
+    convert(static_cast<Kind>(kind_), item_, buf_.data(), n, out + done);
+    done += n;
+  }
   return Status::Ok();
 }
 

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstddef>
+#include <string>
 #include <vector>
 
 #include "ringrt/status.hpp"
@@ -32,5 +33,30 @@ Status read_f32(const char* path, Array* out);
 // `path` only once complete, so `path` never holds a half-written array.
 // `data` may be null only when the shape has no elements; rank <= kMaxRank.
 Status write_f32(const char* path, const std::size_t* shape, std::size_t rank, const float* data);
+
+// Streams the values of a .npy file from disk, a block at a time, so an input
+// need not fit in memory. It accepts the same files as read_f32 and checks them the
+// same way (the data size from the file size, without reading the data), but only
+// regular files: open() fails for a pipe or a device.
+class Reader {
+ public:
+  Reader() = default;
+  ~Reader();
+  Reader(const Reader&) = delete;
+  Reader& operator=(const Reader&) = delete;
+
+  Status open(const char* path);
+  const std::vector<std::size_t>& shape() const { return shape_; }
+  // Elements [first, first + count) in C order, converted to float.
+  Status read(std::size_t first, std::size_t count, float* out);
+
+ private:
+  int fd_ = -1;
+  std::string path_;
+  std::vector<std::size_t> shape_;
+  int kind_ = 0;
+  std::size_t item_ = 4, count_ = 0, data_start_ = 0;
+  std::vector<unsigned char> buf_;
+};
 
 }  // namespace ringrt::npy

@@ -1,6 +1,7 @@
 // ringrt-run: runs a .rrt model over the sequences of a .npy file.
 #include <signal.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 
 #include <algorithm>
 #include <chrono>
@@ -40,6 +41,56 @@ ringrt::SessionOptions session_options(const ringrt::cli::RunArgs& args, uint64_
   return o;
 }
 
+// The input array: streamed from a regular file a round at a time (so it need not
+// fit in memory), or read whole from a pipe.
+class Input {
+ public:
+  ringrt::Status open(const char* path) {
+    struct stat st;
+    streamed_ = stat(path, &st) == 0 && S_ISREG(st.st_mode);
+    if (streamed_) {
+      RINGRT_RETURN_IF_ERROR(reader_.open(path));
+      shape_ = reader_.shape();
+    } else {
+      RINGRT_RETURN_IF_ERROR(ringrt::npy::read_f32(path, &whole_));
+      shape_ = whole_.shape;
+    }
+    return ringrt::Status::Ok();
+  }
+  const std::vector<size_t>& shape() const { return shape_; }
+  // Elements [first, first + count) into `buf`; returns where they are.
+  ringrt::Status read(size_t first, size_t count, std::vector<float>* buf, const float** out) {
+    if (!streamed_) {
+      *out = whole_.data.data() + first;
+      return ringrt::Status::Ok();
+    }
+    buf->resize(count);
+    *out = buf->data();
+    return reader_.read(first, count, buf->data());
+  }
+
+ private:
+  bool streamed_ = false;
+  ringrt::npy::Reader reader_;
+  ringrt::npy::Array whole_;
+  std::vector<size_t> shape_;
+};
+
+// FNV-1a of elements [first, first + count), read a block at a time.
+ringrt::Status hash_input(Input& in, size_t first, size_t count, uint64_t* hash) {
+  std::vector<float> buf;
+  *hash = ringrt::kFnv1a64Seed;
+  constexpr size_t kBlock = 1 << 16;
+  for (size_t done = 0; done < count;) {
+    const size_t n = std::min(kBlock, count - done);
+    const float* p = nullptr;
+    RINGRT_RETURN_IF_ERROR(in.read(first + done, n, &buf, &p));
+    *hash = ringrt::fnv1a64(p, n * sizeof(float), *hash);
+    done += n;
+  }
+  return ringrt::Status::Ok();
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -73,17 +124,18 @@ int main(int argc, char** argv) {
     return 0;
   }
 
-  npy::Array input;
-  s = npy::read_f32(args.input.c_str(), &input);
+  Input input;
+  s = input.open(args.input.c_str());
   if (!s.ok()) return fail(s.message());
-  if (input.shape.size() != 2 && input.shape.size() != 3) {
-    return fail(args.input + ": expected shape [T, E] or [B, T, E], got " + std::to_string(input.shape.size()) +
+  const std::vector<size_t>& shape = input.shape();
+  if (shape.size() != 2 && shape.size() != 3) {
+    return fail(args.input + ": expected shape [T, E] or [B, T, E], got " + std::to_string(shape.size()) +
                 " dimensions");
   }
-  const bool batched = input.shape.size() == 3;
-  const size_t B = batched ? input.shape[0] : 1;
-  const size_t T = input.shape[batched ? 1 : 0];
-  const size_t E = input.shape[batched ? 2 : 1];
+  const bool batched = shape.size() == 3;
+  const size_t B = batched ? shape[0] : 1;
+  const size_t T = shape[batched ? 1 : 0];
+  const size_t E = shape[batched ? 2 : 1];
   if (E != info.embed_dim) {
     return fail(args.input + ": input has " + std::to_string(E) + " features per token but the model expects " +
                 "embed_dim = " + std::to_string(info.embed_dim));
@@ -99,7 +151,10 @@ int main(int argc, char** argv) {
   }
 
   SessionOptions options = session_options(args, max_context);
-  options.stream_tag = fnv1a64(input.data.data(), T * E * sizeof(float));  // sequence 0 identifies the stream
+  if (args.kv_store.rfind("file:", 0) == 0) {  // sequence 0 identifies the stream a file store holds
+    s = hash_input(input, 0, T * E, &options.stream_tag);
+    if (!s.ok()) return fail(s.message());
+  }
   if (args.plan) {
     MemoryPlan plan;
     s = plan_session(*model, options, &plan);
@@ -129,11 +184,13 @@ int main(int argc, char** argv) {
     } else {
       session->reset();
     }
-    const float* x = input.data.data() + b * T * E;
     float* all = args.all_timesteps ? out.data() + b * T * H : nullptr;
+    std::vector<float> buf;
     for (; done < T;) {
       const size_t n = std::min(round, T - done);
-      s = session->append(x + done * E, n, E, all ? all + done * H : nullptr);
+      const float* x = nullptr;
+      s = input.read((b * T + done) * E, n * E, &buf, &x);
+      if (s.ok()) s = session->append(x, n, E, all ? all + done * H : nullptr);
       if (!s.ok()) {
         progress.finish();
         return fail(args.input + (batched ? " (sequence " + std::to_string(b) + ")" : std::string()) + ": " +

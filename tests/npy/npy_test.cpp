@@ -504,3 +504,47 @@ TEST_F(Npy, WriteRejectsBadArguments) {
 }
 
 }  // namespace
+
+// ---- Reader: streaming from disk ---------------------------------------------
+
+TEST_F(Npy, ReaderStreamsTheSameValuesInAnyRanges) {
+  Bytes data;
+  data += Bytes("\x00\x00\x00\x00\x00\x00\xf8\x3f", 8);  // 1.5
+  data += Bytes("\x00\x00\x00\x00\x00\x00\x00\xc0", 8);  // -2.0
+  data += Bytes("\x9a\x99\x99\x99\x99\x99\xb9\x3f", 8);  // 0.1
+  data += Bytes("\x00\x00\x00\x00\x00\x00\x10\x40", 8);  // 4.0
+  const std::string p = put("f8.npy", npy_file(dict("<f8", "(2, 2)"), data));
+  ringrt::npy::Reader r;
+  const Status st = r.open(p.c_str());
+  ASSERT_TRUE(st.ok()) << st.message();
+  EXPECT_EQ(r.shape(), (std::vector<size_t>{2, 2}));
+  float all[4] = {0, 0, 0, 0};
+  ASSERT_TRUE(r.read(0, 4, all).ok());
+  EXPECT_EQ(all[0], 1.5f);
+  EXPECT_EQ(all[1], -2.0f);
+  EXPECT_EQ(all[2], 0.1f);
+  EXPECT_EQ(all[3], 4.0f);
+  float mid[2] = {0, 0};
+  ASSERT_TRUE(r.read(1, 2, mid).ok());
+  EXPECT_EQ(mid[0], -2.0f);
+  EXPECT_EQ(mid[1], 0.1f);
+  const Status past = r.read(3, 2, mid);
+  EXPECT_FALSE(past.ok());
+  EXPECT_NE(std::string(past.message()).find("past the array"), std::string::npos) << past.message();
+}
+
+TEST_F(Npy, ReaderChecksLikeReadF32) {
+  ringrt::npy::Reader r;
+  const std::string t = put("t.npy", npy_file(dict("<f4", "(2, 3)"), Bytes(20, '\0')));
+  Status st = r.open(t.c_str());
+  EXPECT_NE(std::string(st.message()).find("data is truncated: expected 24 bytes for shape (2, 3) of '<f4', got 20"),
+            std::string::npos)
+      << st.message();
+  const std::string x = put("x.npy", npy_file(dict("<f4", "(2,)"), Bytes(12, '\0')));
+  ringrt::npy::Reader r2;
+  st = r2.open(x.c_str());
+  EXPECT_NE(std::string(st.message()).find("trailing data after the array"), std::string::npos) << st.message();
+  ringrt::npy::Reader r3;
+  st = r3.open("/dev/null");
+  EXPECT_NE(std::string(st.message()).find("not a regular file"), std::string::npos) << st.message();
+}
