@@ -35,7 +35,7 @@ struct RingScheduler::Split {
 void RingScheduler::split_setup_item(void* ctx, std::size_t w) {
   Split& sp = *static_cast<Split*>(ctx);
   RingScheduler& self = *sp.self;
-  const std::size_t D = self.g_.head_dim, heads = self.g_.heads, H = heads * D, M = self.state_rows();
+  const std::size_t D = self.g_.head_dim, heads = self.g_.heads, H = heads * D;
   RingWorkerBuffers& b = self.buffers_[w];
   for (std::size_t j = 0; j < heads && sp.status[w].ok(); ++j) {
     // Sᵀ = K · Qᵀ: kernel Q [rows][D] (out = rows, in = D); input K rows (stride D).
@@ -44,8 +44,7 @@ void RingScheduler::split_setup_item(void* ctx, std::size_t w) {
     sp.status[w] = b.query_ops[j].create(FcShape{D, sp.rows, D, sp.rows, false},
                                          self.queries_ + j * kKeySplitRows * D, nullptr, &b.query_pools[j]);
   }
-  for (std::size_t i = 0; i < heads * M; ++i) b.state[i] = -INFINITY;
-  std::memset(b.state + heads * M, 0, heads * M * sizeof(float));
+  self.reset_state(b.state);
   std::memset(b.partial, 0, sp.rows * H * sizeof(float));
 }
 

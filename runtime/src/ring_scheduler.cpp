@@ -140,6 +140,12 @@ void RingScheduler::step_item(void* ctx, std::size_t w) {
   }
 }
 
+void RingScheduler::reset_state(float* state) const {
+  const std::size_t rows = static_cast<std::size_t>(g_.heads) * state_rows();
+  for (std::size_t i = 0; i < rows; ++i) state[i] = -INFINITY;
+  std::memset(state + rows, 0, rows * sizeof(float));
+}
+
 Status RingScheduler::run(uint32_t layer, uint64_t start, std::size_t rows, const float* qkv, float* attention) {
   if (rows <= kKeySplitRows) return run_key_split(layer, start, rows, qkv, attention);
   const std::size_t C = g_.chunk, heads = g_.heads, H = heads * g_.head_dim;
@@ -166,9 +172,7 @@ Status RingScheduler::run(uint32_t layer, uint64_t start, std::size_t rows, cons
   // Fresh softmax state and accumulators for this round's rows.
   for (std::size_t w = 0; w < rd.active; ++w) {
     float* state = buffers_[w].state;
-    const std::size_t M = state_rows();
-    for (std::size_t i = 0; i < heads * M; ++i) state[i] = -INFINITY;
-    std::memset(state + heads * M, 0, heads * M * sizeof(float));
+    reset_state(state);
   }
   std::memset(attention, 0, rows * H * sizeof(float));
 

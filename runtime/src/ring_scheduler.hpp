@@ -80,6 +80,8 @@ class RingScheduler {
   Status attend(const Round& round, std::size_t worker, uint64_t chunk);
   void finish_rows(const Round& round, std::size_t worker);
 
+  // Running max -inf and running sum 0 for every head and row of a worker's state.
+  void reset_state(float* state) const;
   // Rows of each per-head softmax state array: max(C, kKeySplitRows).
   std::size_t state_rows() const { return g_.chunk > kKeySplitRows ? g_.chunk : kKeySplitRows; }
 

@@ -16,6 +16,7 @@
 #include "converter.hpp"
 #include "fuzz_util.hpp"
 #include "kv_store_file.hpp"
+#include "model_files.hpp"
 #include "npy.hpp"
 #include "safetensors_writer.hpp"
 #include "synthetic_model.hpp"
@@ -47,15 +48,6 @@ std::string get(const std::string& path) {
   std::ostringstream s;
   s << in.rdbuf();
   return s.str();
-}
-
-ModelOptions tiny(uint32_t embed, uint32_t hidden, uint32_t heads, uint32_t layers) {
-  ModelOptions o;
-  o.embed_dim = embed;
-  o.hidden_size = hidden;
-  o.num_heads = heads;
-  o.num_layers = layers;
-  return o;
 }
 
 // config.json + params.safetensors + model.rrt of a synthetic model.
@@ -143,9 +135,9 @@ int main(int argc, char** argv) {
     for (const char* t : {"rrt", "safetensors", "config", "npy", "kv_header"}) mkdir_p(out + "/" + t);
     using convert::SourceDType;
     using convert::StorageDType;
-    model_seeds(out, "tiny", tiny(8, 8, 2, 1), SourceDType::kF32, StorageDType::kF32);
-    model_seeds(out, "tiny_proj_f16", tiny(6, 8, 2, 1), SourceDType::kF16, StorageDType::kF16);
-    model_seeds(out, "tiny_bf16_2layers", tiny(8, 8, 4, 2), SourceDType::kBF16, StorageDType::kF32);
+    model_seeds(out, "tiny", test::small_options(8, 8, 2, 1), SourceDType::kF32, StorageDType::kF32);
+    model_seeds(out, "tiny_proj_f16", test::small_options(6, 8, 2, 1), SourceDType::kF16, StorageDType::kF16);
+    model_seeds(out, "tiny_bf16_2layers", test::small_options(8, 8, 4, 2), SourceDType::kBF16, StorageDType::kF32);
     npy_seeds(out);
     kv_seeds(out);
     std::system(("rm -rf '" + out + "/tmp'").c_str());
