@@ -11,6 +11,10 @@ set(RINGRT_RUNTIME_SOURCES
   src/ring_keysplit.cpp
   src/ring_scheduler.cpp
   src/session.cpp
+  src/session_distributed.cpp
+  src/local_transport.cpp
+  src/ring_exchange.cpp
+  src/shard_schedule.cpp
   src/thread_pool.cpp
   src/vector_math.cpp
   src/xnn_allocator.cpp

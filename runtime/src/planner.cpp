@@ -7,7 +7,9 @@
 
 #include "kv_store_file.hpp"
 #include "model_impl.hpp"
+#include "ring_exchange.hpp"
 #include "ring_scheduler.hpp"
+#include "shard_schedule.hpp"
 #include "xnn_fully_connected.hpp"
 
 namespace ringrt {
@@ -67,6 +69,18 @@ Status plan_buffers(const ModelOptions& m, bool weights_f16, const SessionOption
   const std::size_t P = resolve_workers(o.workers), C = o.chunk;
   const std::size_t E = m.embed_dim, H = m.hidden_size, heads = m.num_heads, D = m.head_dim(), L = m.num_layers;
   const uint64_t rows = P * C;
+  const uint32_t ranks = o.transport ? o.transport->ranks() : 1;
+  if (ranks == 0) return Status::Error(StatusCode::kInvalidArgument, "the transport has no ranks");
+  if (ranks > 1 && details->file_store) {  // ranks may share a disk: one file each
+    const std::size_t used = std::strlen(details->store_path);
+    const int n = std::snprintf(details->store_path + used, sizeof details->store_path - used, ".rank%u",
+                                o.transport->rank());
+    if (n < 0 || static_cast<std::size_t>(n) >= sizeof details->store_path - used) {
+      return Status::Error(StatusCode::kInvalidArgument, "KV store path is too long for a per-rank suffix");
+    }
+  }
+  // A rank's KV store holds its share of the context (shard_schedule.hpp).
+  const uint64_t positions = ranks > 1 ? ShardSchedule{ranks, rows}.share_capacity(o.max_context) : o.max_context;
 
   // XNNPACK operator footprints, measured by creating each shape once.
   const FcShape dense[5] = {{E, H, E, H, true}, {H, 3 * H, H, 3 * H, true}, {H, H, H, H, true},
@@ -115,8 +129,11 @@ Status plan_buffers(const ModelOptions& m, bool weights_f16, const SessionOption
   set(kPlanOutput, "output.last", floats(H));
   const bool file = details->file_store;
   set(kPlanSlotBuffers, "ring.slot_buffers", (P + 1) * floats(2 * heads * C * D));
+  const std::size_t message = RingExchange::message_floats(static_cast<uint32_t>(heads), static_cast<uint32_t>(D),
+                                                          static_cast<uint32_t>(C));
+  set(kPlanExchange, "ring.exchange_messages", ranks > 1 ? 3 * floats(message) + floats(C * D) : 0);
   set(kPlanKvStaging, "kv.write_staging", file ? floats(rows * D) : 0);
-  set(kPlanKvStore, "kv.store", file ? 0 : floats(L * 2 * o.max_context * H));
+  set(kPlanKvStore, "kv.store", file ? 0 : floats(L * 2 * positions * H));
 
   plan->count = 0;
   uint64_t offset = 0;
@@ -127,12 +144,15 @@ Status plan_buffers(const ModelOptions& m, bool weights_f16, const SessionOption
   plan->count = kPlanCount;
   plan->arena_bytes = round_up(offset, 4096);
   const KvGeometry geometry{static_cast<uint32_t>(L), static_cast<uint32_t>(heads), static_cast<uint32_t>(D),
-                            o.max_context, static_cast<uint32_t>(C)};
+                            positions, static_cast<uint32_t>(C)};
   plan->kv_bytes = file ? FileKvStore::file_bytes(geometry) : bytes[kPlanKvStore];
   plan->kv_in_arena = !file;
   plan->workers = static_cast<uint32_t>(P);
   plan->chunk = static_cast<uint32_t>(C);
   plan->max_context = o.max_context;
+  plan->ranks = ranks;
+  plan->rank = o.transport ? o.transport->rank() : 0;
+  plan->kv_positions = positions;
   return Status::Ok();
 }
 

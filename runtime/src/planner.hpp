@@ -30,6 +30,7 @@ enum PlanSlot : std::size_t {
   kPlanKeySplitOps,
   kPlanOutput,
   kPlanSlotBuffers,
+  kPlanExchange,
   kPlanKvStaging,
   kPlanKvStore,
   kPlanCount

@@ -15,10 +15,6 @@
 
 namespace ringrt {
 
-namespace {
-constexpr std::size_t kMaxWorkers = 64;
-}
-
 struct RingScheduler::Split {
   RingScheduler* self;
   uint32_t layer;

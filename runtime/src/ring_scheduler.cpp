@@ -7,27 +7,6 @@
 
 namespace ringrt {
 
-namespace {
-constexpr std::size_t kMaxWorkers = 64;
-}
-
-struct RingScheduler::Round {
-  RingScheduler* self;
-  uint32_t layer;
-  uint64_t start;          // position of query row 0
-  uint64_t end;            // start + rows: KV positions [0, end) exist
-  const float* qkv;
-  float* attention;
-  std::size_t active;      // A: workers with queries this round
-  std::size_t block_rows;  // query rows per worker (the last may have fewer)
-  std::size_t rows;
-  uint64_t last_chunk[kMaxWorkers];  // last KV chunk each worker needs
-  uint64_t step;                     // current step (read by step_item)
-  uint64_t chunks;                   // KV chunks entering the ring this round
-  Status status[kMaxWorkers];        // per worker, first failure
-  float scale;
-};
-
 void RingScheduler::bind(const RingGeometry& g, RingSlot* slots, RingWorkerBuffers* buffers, float* queries,
                          KvStore* store, ThreadPool* threads) {
   g_ = g;
@@ -38,40 +17,44 @@ void RingScheduler::bind(const RingGeometry& g, RingSlot* slots, RingWorkerBuffe
   threads_ = threads;
 }
 
-Status RingScheduler::prepare_share(const Round& rd, uint64_t chunk, std::size_t worker) {
+Status RingScheduler::pack_op(RingSlot& slot, std::size_t k, const float* data, std::size_t stride, std::size_t n,
+                              float* scratch) {
   const std::size_t C = g_.chunk, D = g_.head_dim, H = static_cast<std::size_t>(g_.heads) * D;
+  slot.ops[k].destroy();
+  slot.pools[k].reset();
+  // K: scores[q, key] = Q[q, :] · K[key, :]   V: out[q, :] = sum_key P[q, key] Vᵀ[:, key]
+  // XNNPACK packs a contiguous kernel: Vᵀ rows are compacted to n floats first.
+  const bool value = k % 2;
+  const float* kernel = data;
+  if (value && stride != n) {
+    for (std::size_t d = 0; d < D; ++d) std::memmove(scratch + d * n, data + d * stride, n * sizeof(float));
+    kernel = scratch;
+  }
+  const FcShape shape = value ? FcShape{n, D, C, D, false} : FcShape{D, n, 3 * H, C, false};
+  return slot.ops[k].create(shape, kernel, nullptr, &slot.pools[k]);
+}
+
+Status RingScheduler::prepare_share(const Round& rd, uint64_t chunk, std::size_t worker) {
+  const std::size_t C = g_.chunk, D = g_.head_dim;
   RingSlot& slot = slots_[chunk % (rd.active + 1)];
   const uint64_t first = chunk * C;
   const std::size_t n = static_cast<std::size_t>(rd.end - first < C ? rd.end - first : C);
   for (std::size_t k = worker; k < 2u * g_.heads; k += rd.active) {
-    const uint32_t head = static_cast<uint32_t>(k / 2);
     const KvKind kind = (k % 2) ? KvKind::kValue : KvKind::kKey;
-    slot.ops[k].destroy();
-    slot.pools[k].reset();
     float* scratch = slot.scratch + k * C * D;
     KvView view;
-    RINGRT_RETURN_IF_ERROR(store_->read(rd.layer, head, kind, first, n, scratch, &view));
-    // K: scores[q, key] = Q[q, :] · K[key, :]   V: out[q, :] = sum_key P[q, key] Vᵀ[:, key]
-    // XNNPACK packs a contiguous kernel: Vᵀ rows are compacted to n floats first.
-    const float* kernel = view.data;
-    if (kind == KvKind::kValue && view.stride != n) {
-      for (std::size_t d = 0; d < D; ++d) std::memmove(scratch + d * n, view.data + d * view.stride, n * sizeof(float));
-      kernel = scratch;
-    }
-    const FcShape shape = kind == KvKind::kKey ? FcShape{D, n, 3 * H, C, false} : FcShape{n, D, C, D, false};
-    RINGRT_RETURN_IF_ERROR(slot.ops[k].create(shape, kernel, nullptr, &slot.pools[k]));
+    RINGRT_RETURN_IF_ERROR(store_->read(rd.layer, static_cast<uint32_t>(k / 2), kind, first, n, scratch, &view));
+    RINGRT_RETURN_IF_ERROR(pack_op(slot, k, view.data, view.stride, n, scratch));
   }
   return Status::Ok();
 }
 
-Status RingScheduler::attend(const Round& rd, std::size_t w, uint64_t chunk) {
+Status RingScheduler::attend(const Round& rd, std::size_t w, const RingSlot& slot, uint64_t key0, std::size_t nk,
+                             bool causal) {
   const std::size_t C = g_.chunk, D = g_.head_dim, heads = g_.heads, H = heads * D;
-  RingSlot& slot = slots_[chunk % (rd.active + 1)];
   RingWorkerBuffers& buf = buffers_[w];
   const std::size_t row0 = w * rd.block_rows;
   const std::size_t nq = (rd.rows - row0 < rd.block_rows) ? rd.rows - row0 : rd.block_rows;
-  const uint64_t key0 = chunk * C;
-  const std::size_t nk = static_cast<std::size_t>(rd.end - key0 < C ? rd.end - key0 : C);
   const std::size_t M = state_rows();
   float* alpha = buf.state + 2 * heads * M;
   for (std::size_t j = 0; j < heads; ++j) {
@@ -82,7 +65,8 @@ Status RingScheduler::attend(const Round& rd, std::size_t w, uint64_t chunk) {
       float* p = buf.scores + r * C;
       const uint64_t pos = rd.start + row0 + r;
       // Keys visible to this query: key0 .. pos (causal), within the chunk.
-      const std::size_t visible = pos < key0 ? 0 : (pos - key0 + 1 < nk ? static_cast<std::size_t>(pos - key0 + 1) : nk);
+      const std::size_t visible =
+          !causal ? nk : pos < key0 ? 0 : (pos - key0 + 1 < nk ? static_cast<std::size_t>(pos - key0 + 1) : nk);
       if (visible == 0) {
         std::memset(p, 0, nk * sizeof(float));
         alpha[r] = 1.0f;
@@ -131,7 +115,9 @@ void RingScheduler::step_item(void* ctx, std::size_t w) {
   const uint64_t step = rd.step;
   const uint64_t lag = rd.active - 1 - w;  // chunk i reaches worker w at step i + lag
   if (step != UINT64_MAX && step >= lag && step - lag <= rd.last_chunk[w]) {
-    rd.status[w] = self.attend(rd, w, step - lag);
+    const uint64_t chunk = step - lag, key0 = chunk * self.g_.chunk;
+    const std::size_t nk = static_cast<std::size_t>(rd.end - key0 < self.g_.chunk ? rd.end - key0 : self.g_.chunk);
+    rd.status[w] = self.attend(rd, w, self.slots_[chunk % (rd.active + 1)], key0, nk, true);
   }
   const uint64_t next = step == UINT64_MAX ? 0 : step + 1;
   if (next < rd.chunks && rd.status[w].ok()) {
@@ -148,8 +134,23 @@ void RingScheduler::reset_state(float* state) const {
 
 Status RingScheduler::run(uint32_t layer, uint64_t start, std::size_t rows, const float* qkv, float* attention) {
   if (rows <= kKeySplitRows) return run_key_split(layer, start, rows, qkv, attention);
+  RINGRT_RETURN_IF_ERROR(begin_round(layer, start, rows, qkv, attention));
+  RINGRT_RETURN_IF_ERROR(attend_local());
+  finish_round();
+  return Status::Ok();
+}
+
+Status RingScheduler::round_status() const {
+  for (std::size_t w = 0; w < round_.active; ++w) {
+    if (!round_.status[w].ok()) return round_.status[w];
+  }
+  return Status::Ok();
+}
+
+Status RingScheduler::begin_round(uint32_t layer, uint64_t start, std::size_t rows, const float* qkv,
+                                  float* attention) {
   const std::size_t C = g_.chunk, heads = g_.heads, H = heads * g_.head_dim;
-  Round rd;
+  Round& rd = round_;
   rd.self = this;
   rd.layer = layer;
   rd.start = start;
@@ -160,40 +161,67 @@ Status RingScheduler::run(uint32_t layer, uint64_t start, std::size_t rows, cons
   rd.block_rows = (rows + g_.workers - 1) / g_.workers;
   rd.active = (rows + rd.block_rows - 1) / rd.block_rows;
   rd.scale = 1.0f / std::sqrt(static_cast<float>(g_.head_dim));
-  uint64_t steps = 0;
+  rd.external = nullptr;
   for (std::size_t w = 0; w < rd.active; ++w) {
+    rd.status[w] = Status::Ok();
     const std::size_t last_row = (w + 1) * rd.block_rows < rows ? (w + 1) * rd.block_rows - 1 : rows - 1;
     rd.last_chunk[w] = (start + last_row) / C;
+  }
+  rd.chunks = rd.last_chunk[rd.active - 1] + 1;
+  // Fresh softmax state and accumulators for this round's rows.
+  for (std::size_t w = 0; w < rd.active; ++w) reset_state(buffers_[w].state);
+  std::memset(attention, 0, rows * H * sizeof(float));
+  return Status::Ok();
+}
+
+Status RingScheduler::attend_local() {
+  Round& rd = round_;
+  uint64_t steps = 0;
+  for (std::size_t w = 0; w < rd.active; ++w) {
     const uint64_t worker_steps = rd.last_chunk[w] + (rd.active - 1 - w) + 1;
     if (worker_steps > steps) steps = worker_steps;
   }
-  rd.chunks = rd.last_chunk[rd.active - 1] + 1;
-
-  // Fresh softmax state and accumulators for this round's rows.
-  for (std::size_t w = 0; w < rd.active; ++w) {
-    float* state = buffers_[w].state;
-    reset_state(state);
-  }
-  std::memset(attention, 0, rows * H * sizeof(float));
-
   // Prologue prepares chunk 0, then every step uses the ring and prepares the next.
   rd.step = UINT64_MAX;
   threads_->parallel_for(rd.active, step_item, &rd);
   for (uint64_t s = 0; s < steps; ++s) {
-    for (std::size_t w = 0; w < rd.active; ++w) {
-      if (!rd.status[w].ok()) return rd.status[w];
-    }
+    RINGRT_RETURN_IF_ERROR(round_status());
     rd.step = s;
     threads_->parallel_for(rd.active, step_item, &rd);
   }
-  for (std::size_t w = 0; w < rd.active; ++w) {
-    if (!rd.status[w].ok()) return rd.status[w];
+  return round_status();
+}
+
+// XNNPACK operators are not reentrant (setup writes into the operator), so every
+// worker packs the external chunk into its own slot and attends its rows with it.
+void RingScheduler::external_item(void* ctx, std::size_t w) {
+  Round& rd = *static_cast<Round*>(ctx);
+  RingScheduler& self = *rd.self;
+  const ExternalChunk& c = *rd.external;
+  RingSlot& slot = self.slots_[w];
+  for (std::size_t k = 0; k < 2u * self.g_.heads && rd.status[w].ok(); ++k) {
+    const std::size_t head = k / 2;
+    const float* data = (k % 2) ? c.values_t + head * c.value_stride : c.keys + head * c.key_stride;
+    const std::size_t stride = (k % 2) ? c.v_row_stride : self.g_.head_dim;
+    rd.status[w] = self.pack_op(slot, k, data, stride, c.n, slot.scratch + k * self.g_.chunk * self.g_.head_dim);
   }
-  threads_->parallel_for(rd.active, [](void* ctx, std::size_t w) {
+  if (rd.status[w].ok()) rd.status[w] = self.attend(rd, w, slot, 0, c.n, false);
+}
+
+Status RingScheduler::attend_external(const ExternalChunk& chunk) {
+  Round& rd = round_;
+  if (chunk.n == 0) return Status::Ok();
+  rd.external = &chunk;
+  threads_->parallel_for(rd.active, external_item, &rd);
+  rd.external = nullptr;
+  return round_status();
+}
+
+void RingScheduler::finish_round() {
+  threads_->parallel_for(round_.active, [](void* ctx, std::size_t w) {
     Round& r = *static_cast<Round*>(ctx);
     r.self->finish_rows(r, w);
-  }, &rd);
-  return Status::Ok();
+  }, &round_);
 }
 
 }  // namespace ringrt

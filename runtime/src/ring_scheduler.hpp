@@ -62,6 +62,26 @@ class RingScheduler {
   // position up to start + rows must already be in the store.
   Status run(uint32_t layer, uint64_t start, std::size_t rows, const float* qkv, float* attention);
 
+  // The same attention in phases, for a distributed round (ring_exchange.hpp):
+  // begin_round, attend_local (the local store, causal as in run), any number of
+  // attend_external (a chunk of KV from another rank, every key visible to every
+  // row), then finish_round. Always the query ring, whatever the row count.
+  Status begin_round(uint32_t layer, uint64_t start, std::size_t rows, const float* qkv, float* attention);
+  Status attend_local();
+  // `keys`: heads blocks of n rows of D floats, `key_stride` floats apart per head;
+  // `values_t`: heads blocks of Vᵀ, D rows of n floats (row stride `v_row_stride`),
+  // `value_stride` floats apart per head.
+  struct ExternalChunk {
+    const float* keys;
+    std::size_t key_stride;
+    const float* values_t;
+    std::size_t value_stride;
+    std::size_t v_row_stride;
+    std::size_t n;
+  };
+  Status attend_external(const ExternalChunk& chunk);
+  void finish_round();
+
  private:
   // Short rounds (streaming a few tokens at a time): every worker takes every
   // P-th KV chunk for all the round's queries, with the queries packed as the
@@ -74,10 +94,35 @@ class RingScheduler {
   static void split_merge_item(void* ctx, std::size_t part);
   Status split_chunk(Split& sp, std::size_t worker, uint64_t chunk);
 
-  struct Round;
+  static constexpr std::size_t kMaxWorkers = 64;
+  struct Round {
+    RingScheduler* self;
+    uint32_t layer;
+    uint64_t start;          // position of query row 0
+    uint64_t end;            // start + rows: KV positions [0, end) exist
+    const float* qkv;
+    float* attention;
+    std::size_t active;      // A: workers with queries this round
+    std::size_t block_rows;  // query rows per worker (the last may have fewer)
+    std::size_t rows;
+    uint64_t last_chunk[kMaxWorkers];  // last KV chunk each worker needs
+    uint64_t step;                     // current step (read by step_item)
+    uint64_t chunks;                   // KV chunks entering the ring this round
+    Status status[kMaxWorkers];        // per worker, first failure
+    float scale;
+    const ExternalChunk* external;     // the chunk attend_external is using
+  };
   static void step_item(void* ctx, std::size_t worker);
+  static void external_item(void* ctx, std::size_t worker);
+  Status round_status() const;
   Status prepare_share(const Round& round, uint64_t chunk, std::size_t worker);
-  Status attend(const Round& round, std::size_t worker, uint64_t chunk);
+  // Packs the K (even k) or V (odd k) operator k of `slot` from a chunk of n keys.
+  Status pack_op(RingSlot& slot, std::size_t k, const float* data, std::size_t stride, std::size_t n,
+                 float* scratch);
+  // One worker's rows against the chunk in `slot` (n keys from position key0);
+  // `causal`: keys after a row's position are masked, else all are visible.
+  Status attend(const Round& round, std::size_t worker, const RingSlot& slot, uint64_t key0, std::size_t nk,
+                bool causal);
   void finish_rows(const Round& round, std::size_t worker);
 
   // Running max -inf and running sum 0 for every head and row of a worker's state.
@@ -91,6 +136,7 @@ class RingScheduler {
   float* queries_ = nullptr;
   KvStore* store_ = nullptr;
   ThreadPool* threads_ = nullptr;
+  Round round_;  // the round begun by begin_round
 };
 
 }  // namespace ringrt

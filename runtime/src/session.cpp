@@ -4,79 +4,12 @@
 #include <cstring>
 #include <new>
 
-#include "arena.hpp"
 #include "fp16.hpp"
-#include "kv_store.hpp"
-#include "kv_store_file.hpp"
 #include "layer_norm.hpp"
-#include "model_impl.hpp"
-#include "planner.hpp"
-#include "ring_scheduler.hpp"
-#include "thread_pool.hpp"
+#include "session_impl.hpp"
 #include "vector_math.hpp"
-#include "xnn_allocator.hpp"
-#include "xnn_fully_connected.hpp"
 
 namespace ringrt {
-
-namespace {
-
-// The four dense operators of a layer, in plan order.
-enum LayerOp { kQkvOp = 0, kOutOp = 1, kUpOp = 2, kDownOp = 3, kLayerOps = 4 };
-
-// Offsets (in floats) of a layer's norm parameters inside weights.norms.
-enum NormParam { kAttnGamma = 0, kAttnBeta = 1, kFfnGamma = 2, kFfnBeta = 3 };
-
-}  // namespace
-
-class SessionImpl {
- public:
-  ~SessionImpl();
-  Status init(const ModelImpl& model, const SessionOptions& options);
-  Status append(const float* x, std::size_t tokens, std::size_t width, float* all_outputs);
-  const float* output() const { return has_output_ ? out_ : nullptr; }
-  uint64_t length() const { return length_; }
-  void reset() { (void)truncate(0); }
-  Status truncate(uint64_t length);
-  uint64_t kv_bytes_stored() const;
-  const MemoryPlan& plan() const { return plan_; }
-
- private:
-  float* buffer(PlanSlot slot) const { return reinterpret_cast<float*>(arena_.at(plan_.entries[slot].offset)); }
-  const float* weights_f32(TensorRole role, uint32_t layer, float* scratch) const;
-  Status create_dense_ops();
-  Status run_round(const float* x, std::size_t rows, float* all_outputs);
-  Status run_layer(uint32_t layer, std::size_t rows);
-  void norm_rows(const float* in, float* out, std::size_t rows, const float* gamma, const float* beta);
-  void add_rows(float* acc, const float* add, std::size_t count);
-  const float* norm(uint32_t layer, NormParam p) const { return norms_ + (layer * 4 + p) * m_.hidden_size; }
-
-  const ModelImpl* model_ = nullptr;
-  ModelOptions m_;
-  MemoryPlan plan_;
-  PlanDetails details_{};
-  Arena arena_;
-  ThreadPool threads_;
-
-  FullyConnected input_op_;
-  FullyConnected* layer_ops_ = nullptr;  // num_layers * kLayerOps
-  MemoryPool* dense_pools_ = nullptr;    // 1 + num_layers * kLayerOps
-
-  FullyConnected* slot_ops_ = nullptr;   // (workers + 1) * 2 * heads
-  MemoryPool* slot_pools_ = nullptr;
-  FullyConnected* split_ops_ = nullptr;  // workers * (heads + 1): the key split's operators
-  MemoryPool* split_pools_ = nullptr;
-  RingSlot slots_[65];
-  RingWorkerBuffers workers_[64];
-  KvStore* store_ = nullptr;
-  FileKvStore* file_store_ = nullptr;  // == store_ when the history is in a file
-  RingScheduler ring_;
-
-  float* norms_ = nullptr;  // f32 LayerNorm parameters, see norm()
-  float* out_ = nullptr;
-  uint64_t length_ = 0;
-  bool has_output_ = false;
-};
 
 SessionImpl::~SessionImpl() {
   // Operators first: their memory lives in the arena, freed last (member order).
@@ -101,6 +34,12 @@ const float* SessionImpl::weights_f32(TensorRole role, uint32_t layer, float* sc
 Status SessionImpl::init(const ModelImpl& model, const SessionOptions& options) {
   model_ = &model;
   m_ = model.options();
+  if (options.transport) transport_ = options.transport;
+  if (distributed() && options.resume) {
+    return Status::Error(StatusCode::kInvalidArgument,
+                         "resume is not supported for a session of %u ranks yet: start the stream again",
+                         transport_->ranks());
+  }
   RINGRT_RETURN_IF_ERROR(ensure_xnnpack_initialized());
   RINGRT_RETURN_IF_ERROR(plan_buffers(m_, model.info().weights_f16, options, &plan_, &details_));
   RINGRT_RETURN_IF_ERROR(arena_.allocate(plan_.arena_bytes));
@@ -114,7 +53,7 @@ Status SessionImpl::init(const ModelImpl& model, const SessionOptions& options) 
   slot_pools_ = new (std::nothrow) MemoryPool[static_cast<std::size_t>(P + 1) * 2 * heads];
   split_ops_ = new (std::nothrow) FullyConnected[static_cast<std::size_t>(P) * (heads + 1)];
   split_pools_ = new (std::nothrow) MemoryPool[static_cast<std::size_t>(P) * (heads + 1)];
-  const KvGeometry geometry{L, heads, D, plan_.max_context, C};
+  const KvGeometry geometry{L, heads, D, plan_.kv_positions, C};
   if (details_.file_store) {
     file_store_ = new (std::nothrow) FileKvStore(geometry, buffer(kPlanKvStaging));
     store_ = file_store_;
@@ -183,6 +122,13 @@ Status SessionImpl::init(const ModelImpl& model, const SessionOptions& options) 
     }
   }
   ring_.bind(RingGeometry{P, C, heads, D}, slots_, workers_, buffer(kPlanQueries), store_, &threads_);
+  if (distributed()) {
+    schedule_ = ShardSchedule{transport_->ranks(), static_cast<uint64_t>(P) * C};
+    float* messages = buffer(kPlanExchange);
+    float* scratch = messages + 3 * RingExchange::message_floats(heads, D, C);
+    exchange_.bind(transport_, store_, &ring_, schedule_, heads, D, C, messages, scratch);
+    RINGRT_RETURN_IF_ERROR(check_same_options_on_every_rank(model));
+  }
   RINGRT_RETURN_IF_ERROR(create_dense_ops());
   // Every weight now lives packed in the arena: the mapped file's pages can go.
   model.release_weight_pages();
@@ -196,12 +142,12 @@ Status SessionImpl::truncate(uint64_t length) {
   }
   has_output_ = false;
   length_ = length;
-  return store_->commit(length);
+  return store_->commit(local_length(length));
 }
 
 uint64_t SessionImpl::kv_bytes_stored() const {
   if (file_store_) return file_store_->disk_bytes();
-  return length_ * m_.num_layers * 2 * m_.hidden_size * sizeof(float);
+  return local_length(length_) * m_.num_layers * 2 * m_.hidden_size * sizeof(float);
 }
 
 Status SessionImpl::create_dense_ops() {
@@ -255,8 +201,8 @@ void SessionImpl::add_rows(float* acc, const float* add, std::size_t count) {
   threads_.parallel_ranges(count, 16384, fn);
 }
 
-Status SessionImpl::run_layer(uint32_t l, std::size_t rows) {
-  const std::size_t H = m_.hidden_size;
+Status SessionImpl::run_layer(uint32_t l, const ShardSlice& slice, std::size_t tokens) {
+  const std::size_t H = m_.hidden_size, rows = slice.rows;
   float* h = buffer(kPlanResidual);
   float* a = buffer(kPlanNormed);
   float* qkv = buffer(kPlanQkv);
@@ -265,10 +211,24 @@ Status SessionImpl::run_layer(uint32_t l, std::size_t rows) {
   FullyConnected* ops = layer_ops_ + (l - 1) * kLayerOps;
   pthreadpool_t tp = threads_.handle();
 
-  norm_rows(h, a, rows, norm(l - 1, kAttnGamma), norm(l - 1, kAttnBeta));
-  RINGRT_RETURN_IF_ERROR(ops[kQkvOp].run(rows, a, qkv, tp));
-  RINGRT_RETURN_IF_ERROR(store_->write(l - 1, length_, rows, qkv, 3 * H));
-  RINGRT_RETURN_IF_ERROR(ring_.run(l - 1, length_, rows, qkv, attn));
+  if (rows > 0) {
+    norm_rows(h, a, rows, norm(l - 1, kAttnGamma), norm(l - 1, kAttnBeta));
+    RINGRT_RETURN_IF_ERROR(ops[kQkvOp].run(rows, a, qkv, tp));
+    RINGRT_RETURN_IF_ERROR(store_->write(l - 1, slice.local_start, rows, qkv, 3 * H));
+  }
+  if (!distributed()) {
+    RINGRT_RETURN_IF_ERROR(ring_.run(l - 1, slice.local_start, rows, qkv, attn));
+  } else {
+    // This rank's own store through the local ring, then every other rank's KV
+    // around the ring of ranks (a rank with no rows this round still forwards).
+    if (rows > 0) {
+      RINGRT_RETURN_IF_ERROR(ring_.begin_round(l - 1, slice.local_start, rows, qkv, attn));
+      RINGRT_RETURN_IF_ERROR(ring_.attend_local());
+    }
+    RINGRT_RETURN_IF_ERROR(exchange_.run(l - 1, length_, tokens));
+    if (rows > 0) ring_.finish_round();
+  }
+  if (rows == 0) return Status::Ok();
   RINGRT_RETURN_IF_ERROR(ops[kOutOp].run(rows, attn, a, tp));
   add_rows(h, a, rows * H);
 
@@ -281,29 +241,40 @@ Status SessionImpl::run_layer(uint32_t l, std::size_t rows) {
   return Status::Ok();
 }
 
-Status SessionImpl::run_round(const float* x, std::size_t rows, float* all_outputs) {
+// One round: up to workers * chunk tokens in a single process; in a distributed
+// session up to one block per rank (shard_schedule.hpp), each rank its own slice.
+Status SessionImpl::run_round(const float* x, std::size_t tokens, float* all_outputs) {
   const std::size_t E = m_.embed_dim, H = m_.hidden_size;
+  const ShardSlice slice = distributed() ? shard_slice(schedule_, transport_->rank(), length_, tokens)
+                                         : ShardSlice{length_, tokens, length_};
+  const float* rows_in = x;
+  if (distributed()) RINGRT_RETURN_IF_ERROR(scatter_input(x, length_, tokens, slice, &rows_in));
+  const std::size_t rows = slice.rows;
   float* h = buffer(kPlanResidual);
-  if (m_.has_input_projection()) {
+  if (rows > 0 && m_.has_input_projection()) {
     float* staged = buffer(kPlanInput);  // XNNPACK may read past the caller's last row
-    std::memcpy(staged, x, rows * E * sizeof(float));
+    if (rows_in != staged) std::memcpy(staged, rows_in, rows * E * sizeof(float));
     RINGRT_RETURN_IF_ERROR(input_op_.run(rows, staged, h, threads_.handle()));
-  } else {
-    std::memcpy(h, x, rows * H * sizeof(float));
+  } else if (rows > 0) {
+    std::memcpy(h, rows_in, rows * H * sizeof(float));
   }
-  for (uint32_t l = 1; l <= m_.num_layers; ++l) RINGRT_RETURN_IF_ERROR(run_layer(l, rows));
+  for (uint32_t l = 1; l <= m_.num_layers; ++l) RINGRT_RETURN_IF_ERROR(run_layer(l, slice, tokens));
   const float* gamma = norm(m_.num_layers, kAttnGamma);
   const float* beta = norm(m_.num_layers, kAttnBeta);
-  if (all_outputs) norm_rows(h, all_outputs, rows, gamma, beta);
-  layer_norm_rows(h + (rows - 1) * H, out_, 0, 1, H, gamma, beta);
-  RINGRT_RETURN_IF_ERROR(store_->commit(length_ + rows));
-  length_ += rows;
+  if (!distributed()) {
+    if (all_outputs) norm_rows(h, all_outputs, rows, gamma, beta);
+    layer_norm_rows(h + (rows - 1) * H, out_, 0, 1, H, gamma, beta);
+  } else {
+    RINGRT_RETURN_IF_ERROR(gather_outputs(slice, length_, tokens, all_outputs));
+  }
+  RINGRT_RETURN_IF_ERROR(store_->commit(local_length(length_ + tokens)));
+  length_ += tokens;
   has_output_ = true;
   return Status::Ok();
 }
 
-Status SessionImpl::append(const float* x, std::size_t tokens, std::size_t width, float* all_outputs) {
-  const std::size_t E = m_.embed_dim, H = m_.hidden_size;
+Status SessionImpl::check_append(const float* x, std::size_t tokens, std::size_t width) const {
+  const std::size_t E = m_.embed_dim;
   if (tokens == 0) return Status::Error(StatusCode::kInvalidArgument, "empty input: append needs at least one token");
   if (!x) return Status::Error(StatusCode::kInvalidArgument, "append: input pointer is null");
   if (width != E) {
@@ -323,12 +294,33 @@ Status SessionImpl::append(const float* x, std::size_t tokens, std::size_t width
                            std::isnan(x[i]) ? "NaN" : "Inf", i / E, i % E);
     }
   }
-  // Rounds of up to workers * chunk tokens. A round that fails (a store write, say)
-  // leaves the sequence at the rounds completed before it: length() tells.
+  return Status::Ok();
+}
+
+Status SessionImpl::append(const float* x, std::size_t tokens, std::size_t width, float* all_outputs) {
+  if (!distributed()) {
+    RINGRT_RETURN_IF_ERROR(check_append(x, tokens, width));
+  } else {
+    // Rank 0 holds the input and checks it; every rank learns the verdict.
+    const Status local = transport_->rank() == 0 ? check_append(x, tokens, width)
+                         : width != m_.embed_dim
+                             ? Status::Error(StatusCode::kInvalidArgument,
+                                             "input has %zu features per token but the model expects embed_dim = %u",
+                                             width, m_.embed_dim)
+                             : Status::Ok();
+    RINGRT_RETURN_IF_ERROR(agree_on_append(local, tokens, all_outputs != nullptr));
+  }
+  // Rounds of up to workers * chunk tokens (one block per rank when distributed). A
+  // round that fails (a store write, say) leaves the sequence at the rounds
+  // completed before it: length() tells.
+  const std::size_t E = m_.embed_dim, H = m_.hidden_size;
   const std::size_t round = static_cast<std::size_t>(plan_.workers) * plan_.chunk;
   for (std::size_t done = 0; done < tokens;) {
-    const std::size_t rows = tokens - done < round ? tokens - done : round;
-    RINGRT_RETURN_IF_ERROR(run_round(x + done * E, rows, all_outputs ? all_outputs + done * H : nullptr));
+    const std::size_t rows = distributed() ? static_cast<std::size_t>(schedule_.round_tokens(length_, tokens - done))
+                             : tokens - done < round ? tokens - done
+                                                     : round;
+    const float* in = x ? x + done * E : nullptr;
+    RINGRT_RETURN_IF_ERROR(run_round(in, rows, all_outputs ? all_outputs + done * H : nullptr));
     done += rows;
   }
   return Status::Ok();
@@ -363,6 +355,8 @@ void Session::reset() { impl_->reset(); }
 Status Session::truncate(uint64_t length) { return impl_->truncate(length); }
 uint64_t Session::kv_bytes_stored() const { return impl_->kv_bytes_stored(); }
 const MemoryPlan& Session::plan() const { return impl_->plan(); }
+const RingStats& Session::ring_stats() const { return impl_->ring_stats(); }
+void Session::clear_ring_stats() { impl_->clear_ring_stats(); }
 
 const char* version() { return RINGRT_VERSION_STRING; }
 

@@ -19,6 +19,7 @@
 #include <memory>
 
 #include "ringrt/status.hpp"
+#include "ringrt/transport.hpp"
 
 namespace ringrt {
 
@@ -70,6 +71,13 @@ struct SessionOptions {
   // File store only: an application tag saved with the stream (e.g. a hash of its
   // input) and checked on resume, so a stream is never continued with other data.
   uint64_t stream_tag = 0;
+  // The ring of ranks this session is one rank of (ringrt/transport.hpp); nullptr:
+  // a single process. With more than one rank every Session call is collective,
+  // the input is read from rank 0's arguments, all_outputs is filled on rank 0 and
+  // output() is available on every rank. Every rank needs the same workers, chunk
+  // and max_context; a file store path gets ".rank<r>" appended. resume is not
+  // supported across ranks yet. The transport must outlive the session.
+  RingTransport* transport = nullptr;
 };
 
 // One named buffer of the session's arena.
@@ -90,6 +98,9 @@ struct MemoryPlan {
   uint32_t workers = 0;         // resolved worker count
   uint32_t chunk = 0;
   uint64_t max_context = 0;
+  uint32_t ranks = 1;           // processes in the ring (SessionOptions::transport)
+  uint32_t rank = 0;
+  uint64_t kv_positions = 0;    // positions this rank's KV store holds at most: its share of max_context
 };
 
 // Computes the plan a Session::create with these options would allocate.
@@ -121,6 +132,9 @@ class Session {
   uint64_t kv_bytes_stored() const;
 
   const MemoryPlan& plan() const;
+  // Distributed sessions: this rank's time in the ring across ranks.
+  const RingStats& ring_stats() const;
+  void clear_ring_stats();
 
  private:
   explicit Session(SessionImpl* impl) : impl_(impl) {}
