@@ -7,8 +7,10 @@ double mib(uint64_t bytes) { return static_cast<double>(bytes) / (1024.0 * 1024.
 }  // namespace
 
 void print_plan(const MemoryPlan& plan, const ModelInfo& model, const char* kv_store, std::FILE* out) {
-  std::fprintf(out, "memory plan: %u workers, chunk %u, max context %llu, KV store %s\n", plan.workers, plan.chunk,
+  std::fprintf(out, "memory plan: %u workers, chunk %u, max context %llu, KV store %s", plan.workers, plan.chunk,
                static_cast<unsigned long long>(plan.max_context), kv_store);
+  if (plan.ranks > 1) std::fprintf(out, ", rank %u of %u", plan.rank, plan.ranks);
+  std::fprintf(out, "\n");
   std::fprintf(out, "  %-24s %16s %12s\n", "buffer", "bytes", "MiB");
   for (std::size_t i = 0; i < plan.count; ++i) {
     const PlanEntry& e = plan.entries[i];
@@ -17,8 +19,17 @@ void print_plan(const MemoryPlan& plan, const ModelInfo& model, const char* kv_s
   }
   std::fprintf(out, "  %-24s %16llu %12.2f   (one allocation, touched at creation)\n", "arena total",
                static_cast<unsigned long long>(plan.arena_bytes), mib(plan.arena_bytes));
-  std::fprintf(out, "  %-24s %16llu %12.2f   (%s)\n", "KV at max context", static_cast<unsigned long long>(plan.kv_bytes),
-               mib(plan.kv_bytes), plan.kv_in_arena ? "inside the arena" : "in the store file, not in RAM");
+  if (plan.ranks > 1) {
+    std::fprintf(out, "  %-24s %16llu %12.2f   (%s; rank %u of %u holds %llu of %llu positions)\n",
+                 "KV share at max context", static_cast<unsigned long long>(plan.kv_bytes), mib(plan.kv_bytes),
+                 plan.kv_in_arena ? "inside the arena" : "in the store file, not in RAM", plan.rank, plan.ranks,
+                 static_cast<unsigned long long>(plan.kv_positions),
+                 static_cast<unsigned long long>(plan.max_context));
+  } else {
+    std::fprintf(out, "  %-24s %16llu %12.2f   (%s)\n", "KV at max context",
+                 static_cast<unsigned long long>(plan.kv_bytes), mib(plan.kv_bytes),
+                 plan.kv_in_arena ? "inside the arena" : "in the store file, not in RAM");
+  }
   std::fprintf(out, "  %-24s %16llu %12.2f   (mmap'ed; read once at session creation)\n", "model file",
                static_cast<unsigned long long>(model.file_bytes), mib(model.file_bytes));
 }

@@ -29,6 +29,13 @@ const char* run_usage() {
          "  --plan              print the memory plan and exit\n"
          "  --all-timesteps     write every timestep's output, not just the last\n"
          "  --quiet             print nothing but errors (progress is shown only on a terminal)\n"
+         "  --distributed       run as one rank of an MPI job: mpirun -np R ringrt-run ... --distributed;\n"
+         "                      positions are shared out round robin in blocks of threads * chunk,\n"
+         "                      KV chunks travel around the ring of ranks, rank 0 reads the input and\n"
+         "                      writes the output; a file store gets one file per rank (PATH.rank<r>).\n"
+         "                      Every rank needs the model file and the same options.\n"
+         "  --peer-timeout S    with --distributed: seconds to wait for another rank before failing\n"
+         "                      with an error that names it (default 60)\n"
          "  -h, --help          show this help\n"
          "\n"
          "exit status: 0 success, 1 bad model/input or runtime failure, 2 usage error\n";
@@ -103,6 +110,11 @@ ParseResult parse_run_args(int argc, char** argv, RunArgs* a, std::string* error
       a->all_timesteps = true;
     } else if (!std::strcmp(arg, "--quiet")) {
       a->quiet = true;
+    } else if (!std::strcmp(arg, "--distributed")) {
+      a->distributed = true;
+    } else if (!std::strcmp(arg, "--peer-timeout")) {
+      if (!number(arg, 1, 86400, &n)) return ParseResult::kError;
+      a->peer_timeout = static_cast<double>(n);
     } else if (arg[0] == '-' && arg[1] != '\0') {
       *error = std::string("unknown option '") + arg + "'";
       return ParseResult::kError;
@@ -123,6 +135,10 @@ ParseResult parse_run_args(int argc, char** argv, RunArgs* a, std::string* error
   }
   if (a->resume && a->kv_store.rfind("file:", 0) != 0) {
     *error = "--resume needs a file store (--kv-store file:PATH)";
+    return ParseResult::kError;
+  }
+  if (a->resume && a->distributed) {
+    *error = "--resume is not supported with --distributed yet: start the stream again";
     return ParseResult::kError;
   }
   return ParseResult::kRun;

@@ -18,6 +18,8 @@ struct RunArgs {
   bool plan = false;
   bool all_timesteps = false;
   bool quiet = false;
+  bool distributed = false;      // one rank of an MPI job (mpirun)
+  double peer_timeout = 60.0;    // seconds a rank waits for another before failing
 };
 
 enum class ParseResult { kRun, kHelp, kError };

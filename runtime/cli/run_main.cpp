@@ -6,10 +6,12 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <string>
 #include <vector>
 
 #include "checksum.hpp"
+#include "distributed.hpp"
 #include "npy.hpp"
 #include "plan_print.hpp"
 #include "progress.hpp"
@@ -18,11 +20,13 @@
 
 namespace {
 
-int fail(const std::string& message) {
-  std::fprintf(stderr, "ringrt-run: error: %s\n", message.c_str());
-  return 1;
-}
+// The ring of ranks with --distributed; null for a single process.
+ringrt::RingTransport* g_ring = nullptr;
 
+bool is_root() { return !g_ring || g_ring->rank() == 0; }
+
+// Reports an error. A rank of a distributed job also ends the job (MPI_Abort), so
+// that no other rank waits for it.
 double mib(uint64_t bytes) { return static_cast<double>(bytes) / (1024.0 * 1024.0); }
 
 uint64_t peak_rss_bytes() {
@@ -31,6 +35,17 @@ uint64_t peak_rss_bytes() {
   return static_cast<uint64_t>(ru.ru_maxrss) * 1024;
 }
 
+int fail(const std::string& message) {
+  if (g_ring && g_ring->ranks() > 1) {
+    std::fprintf(stderr, "ringrt-run: error: rank %u of %u: %s\n", g_ring->rank(), g_ring->ranks(), message.c_str());
+    std::fflush(stderr);
+    g_ring->abort(1);
+  }
+  std::fprintf(stderr, "ringrt-run: error: %s\n", message.c_str());
+  return 1;
+}
+
+
 ringrt::SessionOptions session_options(const ringrt::cli::RunArgs& args, uint64_t max_context) {
   ringrt::SessionOptions o;
   o.workers = args.threads;
@@ -38,7 +53,63 @@ ringrt::SessionOptions session_options(const ringrt::cli::RunArgs& args, uint64_
   o.max_context = max_context;
   o.kv_store = args.kv_store.c_str();
   o.resume = args.resume;
+  o.transport = g_ring;
   return o;
+}
+
+// Prints every rank's plan, rank by rank, on rank 0's stdout.
+ringrt::Status print_plans(const ringrt::MemoryPlan& plan, const ringrt::ModelInfo& info, const char* kv_store) {
+  if (!g_ring || g_ring->ranks() == 1) {
+    ringrt::cli::print_plan(plan, info, kv_store, stdout);
+    return ringrt::Status::Ok();
+  }
+  char* text = nullptr;
+  size_t size = 0;
+  std::FILE* mem = open_memstream(&text, &size);
+  if (!mem) return ringrt::Status::Error(ringrt::StatusCode::kOutOfMemory, "cannot format the plan");
+  std::fprintf(mem, "rank %u of %u:\n", g_ring->rank(), g_ring->ranks());
+  ringrt::cli::print_plan(plan, info, kv_store, mem);
+  std::fclose(mem);
+  std::string mine(text, size);
+  std::free(text);
+  if (g_ring->rank() != 0) {
+    const uint64_t n = mine.size();
+    RINGRT_RETURN_IF_ERROR(g_ring->send(0, &n, sizeof n));
+    return g_ring->send(0, mine.data(), n);
+  }
+  std::fputs(mine.c_str(), stdout);
+  for (uint32_t q = 1; q < g_ring->ranks(); ++q) {
+    uint64_t n = 0;
+    RINGRT_RETURN_IF_ERROR(g_ring->recv(q, &n, sizeof n));
+    std::string theirs(n, '\0');
+    RINGRT_RETURN_IF_ERROR(g_ring->recv(q, theirs.data(), n));
+    std::fputs(theirs.c_str(), stdout);
+  }
+  return ringrt::Status::Ok();
+}
+
+// One rank's figures for the summary rank 0 prints.
+struct RankReport {
+  double compute_seconds, wait_seconds;
+  uint64_t bytes_sent, arena_bytes, kv_bytes, peak_rss;
+};
+
+ringrt::Status print_rank_reports(const ringrt::Session& session, bool quiet) {
+  const ringrt::RingStats& st = session.ring_stats();
+  RankReport mine{st.compute_seconds, st.wait_seconds, st.bytes_sent, session.plan().arena_bytes,
+                  session.kv_bytes_stored(), peak_rss_bytes()};
+  if (g_ring->rank() != 0) return g_ring->send(0, &mine, sizeof mine);
+  for (uint32_t q = 0; q < g_ring->ranks(); ++q) {
+    RankReport r = mine;
+    if (q > 0) RINGRT_RETURN_IF_ERROR(g_ring->recv(q, &r, sizeof r));
+    if (quiet) continue;
+    std::printf("ringrt-run: rank %u: ring across ranks: compute %.3f s, waiting %.3f s (%.0f%% of the ring's time), "
+                "sent %.1f MiB; arena %.1f MiB, KV share %.1f MiB, peak RSS %.1f MiB\n",
+                q, r.compute_seconds, r.wait_seconds,
+                100.0 * r.wait_seconds / std::max(1e-9, r.compute_seconds + r.wait_seconds), mib(r.bytes_sent),
+                mib(r.arena_bytes), mib(r.kv_bytes), mib(r.peak_rss));
+  }
+  return ringrt::Status::Ok();
 }
 
 // The input array: streamed from a regular file a round at a time (so it need not
@@ -110,6 +181,12 @@ int main(int argc, char** argv) {
     case cli::ParseResult::kRun:
       break;
   }
+  cli::DistributedRing ring;
+  if (args.distributed) {
+    Status joined = ring.start(&argc, &argv, args.peer_timeout);
+    if (!joined.ok()) return fail(joined.message());
+    g_ring = ring.transport();
+  }
 
   std::unique_ptr<Model> model;
   Status s = Model::load(args.model.c_str(), &model);
@@ -119,15 +196,26 @@ int main(int argc, char** argv) {
   if (args.plan && args.input.empty()) {
     MemoryPlan plan;
     s = plan_session(*model, session_options(args, args.max_context ? args.max_context : 8192), &plan);
+    if (s.ok()) s = print_plans(plan, info, args.kv_store.c_str());
     if (!s.ok()) return fail(s.message());
-    cli::print_plan(plan, info, args.kv_store.c_str(), stdout);
     return 0;
   }
 
+  // Only rank 0 reads the input; the other ranks learn its shape.
   Input input;
-  s = input.open(args.input.c_str());
-  if (!s.ok()) return fail(s.message());
-  const std::vector<size_t>& shape = input.shape();
+  std::vector<size_t> shape;
+  if (is_root()) {
+    s = input.open(args.input.c_str());
+    if (!s.ok()) return fail(s.message());
+    shape = input.shape();
+  }
+  if (g_ring) {
+    uint64_t dims[4] = {shape.size(), 0, 0, 0};
+    for (size_t i = 0; i < shape.size() && i < 3; ++i) dims[i + 1] = shape[i];
+    s = g_ring->broadcast(dims, sizeof dims);
+    if (!s.ok()) return fail(s.message());
+    shape.assign(dims + 1, dims + 1 + (dims[0] <= 3 ? dims[0] : 0));
+  }
   if (shape.size() != 2 && shape.size() != 3) {
     return fail(args.input + ": expected shape [T, E] or [B, T, E], got " + std::to_string(shape.size()) +
                 " dimensions");
@@ -151,15 +239,15 @@ int main(int argc, char** argv) {
   }
 
   SessionOptions options = session_options(args, max_context);
-  if (args.kv_store.rfind("file:", 0) == 0) {  // sequence 0 identifies the stream a file store holds
+  if (args.kv_store.rfind("file:", 0) == 0 && !g_ring) {  // sequence 0 identifies the stream a file store holds
     s = hash_input(input, 0, T * E, &options.stream_tag);
     if (!s.ok()) return fail(s.message());
   }
   if (args.plan) {
     MemoryPlan plan;
     s = plan_session(*model, options, &plan);
+    if (s.ok()) s = print_plans(plan, info, args.kv_store.c_str());
     if (!s.ok()) return fail(s.message());
-    cli::print_plan(plan, info, args.kv_store.c_str(), stdout);
     return 0;
   }
   std::unique_ptr<Session> session;
@@ -167,9 +255,10 @@ int main(int argc, char** argv) {
   if (!s.ok()) return fail(s.message());
 
   const size_t H = info.hidden_size;
-  const size_t round = static_cast<size_t>(session->plan().workers) * session->plan().chunk;
+  // One round: workers * chunk tokens per rank.
+  const size_t round = static_cast<size_t>(session->plan().workers) * session->plan().chunk * session->plan().ranks;
   std::vector<float> out(args.all_timesteps ? B * T * H : B * H);
-  cli::Progress progress(B * T, !args.quiet);
+  cli::Progress progress(B * T, !args.quiet && is_root());
   uint64_t resumed = 0;
   const auto t0 = std::chrono::steady_clock::now();
   for (size_t b = 0; b < B; ++b) {
@@ -189,7 +278,7 @@ int main(int argc, char** argv) {
     for (; done < T;) {
       const size_t n = std::min(round, T - done);
       const float* x = nullptr;
-      s = input.read((b * T + done) * E, n * E, &buf, &x);
+      if (is_root()) s = input.read((b * T + done) * E, n * E, &buf, &x);
       if (s.ok()) s = session->append(x, n, E, all ? all + done * H : nullptr);
       if (!s.ok()) {
         progress.finish();
@@ -204,12 +293,17 @@ int main(int argc, char** argv) {
   progress.finish();
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 
+  if (g_ring) {
+    s = print_rank_reports(*session, args.quiet);
+    if (!s.ok()) return fail(s.message());
+  }
+  if (!is_root()) return 0;
   if (!args.output.empty()) {
-    std::vector<size_t> shape;
-    if (batched) shape.push_back(B);
-    if (args.all_timesteps) shape.push_back(T);
-    shape.push_back(H);
-    s = npy::write_f32(args.output.c_str(), shape.data(), shape.size(), out.data());
+    std::vector<size_t> out_shape;
+    if (batched) out_shape.push_back(B);
+    if (args.all_timesteps) out_shape.push_back(T);
+    out_shape.push_back(H);
+    s = npy::write_f32(args.output.c_str(), out_shape.data(), out_shape.size(), out.data());
     if (!s.ok()) return fail(s.message());
   }
   if (!args.quiet) {
@@ -218,8 +312,10 @@ int main(int argc, char** argv) {
     std::printf("ringrt-run: %zu sequence%s x %zu tokens%s: %llu tokens in %.3f s = %.0f tokens/s\n", B,
                 B == 1 ? "" : "s", T, resumed ? " (resumed)" : "", static_cast<unsigned long long>(ran), seconds,
                 static_cast<double>(ran) / seconds);
-    std::printf("ringrt-run: workers %u, chunk %u, max context %llu, KV store %s\n", plan.workers, plan.chunk,
+    std::printf("ringrt-run: workers %u, chunk %u, max context %llu, KV store %s", plan.workers, plan.chunk,
                 static_cast<unsigned long long>(plan.max_context), args.kv_store.c_str());
+    if (plan.ranks > 1) std::printf(", %u ranks (figures below are rank 0's)", plan.ranks);
+    std::printf("\n");
     std::printf("ringrt-run: planned arena %.1f MiB, peak RSS %.1f MiB, KV history %.1f MiB %s\n", mib(plan.arena_bytes),
                 mib(peak_rss_bytes()), mib(session->kv_bytes_stored()),
                 plan.kv_in_arena ? "(in the arena)" : "on disk");
