@@ -15,6 +15,11 @@ struct ringrt_session {
 
 namespace {
 
+// report() casts a StatusCode to ringrt_status: the two enums must stay in step.
+static_assert(static_cast<int>(ringrt::StatusCode::kInternal) == RINGRT_INTERNAL &&
+                  static_cast<int>(ringrt::StatusCode::kPeerFailed) == RINGRT_PEER_FAILED,
+              "ringrt_status (ringrt.h) must mirror ringrt::StatusCode (status.hpp)");
+
 ringrt_status report(const ringrt::Status& s, char* err, size_t err_size) {
   if (err && err_size) std::snprintf(err, err_size, "%s", s.ok() ? "" : s.message());
   return static_cast<ringrt_status>(s.code());

@@ -15,6 +15,7 @@ const char* status_code_name(StatusCode code) {
     case StatusCode::kOutOfMemory: return "out of memory";
     case StatusCode::kCapacityExceeded: return "capacity exceeded";
     case StatusCode::kInternal: return "internal error";
+    case StatusCode::kPeerFailed: return "peer failed";
   }
   return "unknown error";
 }

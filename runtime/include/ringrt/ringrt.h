@@ -32,7 +32,8 @@ typedef enum ringrt_status {
   RINGRT_IO_ERROR = 4,
   RINGRT_OUT_OF_MEMORY = 5,
   RINGRT_CAPACITY_EXCEEDED = 6,
-  RINGRT_INTERNAL = 7
+  RINGRT_INTERNAL = 7,
+  RINGRT_PEER_FAILED = 8
 } ringrt_status;
 
 typedef struct ringrt_model ringrt_model;

@@ -15,6 +15,7 @@ enum class StatusCode : int {
   kOutOfMemory = 5,         // the arena could not be allocated
   kCapacityExceeded = 6,    // the input does not fit the session's maximum context
   kInternal = 7,            // XNNPACK or the thread pool failed unexpectedly
+  kPeerFailed = 8,          // another rank of a distributed session died, stalled or failed
 };
 
 // Human-readable name of a code ("invalid model", ...).
