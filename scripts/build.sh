@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Configures and builds ringrt in build/ (Release). Extra arguments go to cmake's configure step.
+# Configures and builds ringrt in build/ (Release), with the MPI ring (libringrt_mpi,
+# ringrt-run --distributed, the MPI tests). Extra arguments go to cmake's configure step.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-cmake -S . -B build -DCMAKE_BUILD_TYPE=Release "$@" >/dev/null
+cmake -S . -B build -DCMAKE_BUILD_TYPE=Release -DRINGRT_WITH_MPI=ON "$@" >/dev/null
 cmake --build build -j"$(nproc)"

@@ -9,6 +9,7 @@ packages=(
   libxnnpack-dev libpthreadpool-dev libcpuinfo-dev
   libflatbuffers-dev flatbuffers-compiler
   nlohmann-json3-dev libgtest-dev libbenchmark-dev
+  libopenmpi-dev openmpi-bin
 )
 
 missing=()
