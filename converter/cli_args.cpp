@@ -1,6 +1,7 @@
 #include "cli_args.hpp"
 
 #include <cerrno>
+#include <cmath>
 #include <cstdlib>
 
 #include "errors.hpp"
@@ -61,6 +62,16 @@ uint64_t parse_integer(const std::string& flag, const std::string& value, uint64
     throw UsageError("option '" + flag + "': " + value + " is out of range" + range);
   }
   return n;
+}
+
+double parse_non_negative(const std::string& flag, const std::string& value) {
+  char* end = nullptr;
+  errno = 0;
+  const double x = value.empty() ? NAN : std::strtod(value.c_str(), &end);
+  if (value.empty() || *end != '\0' || errno == ERANGE || !std::isfinite(x) || x < 0.0) {
+    throw UsageError("option '" + flag + "': '" + value + "' is not a valid value (expected a finite number >= 0)");
+  }
+  return x;
 }
 
 }  // namespace ringrt::convert

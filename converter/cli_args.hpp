@@ -29,4 +29,7 @@ ParsedArgs parse_args(int argc, char** argv, int first, const std::vector<FlagSp
 // A decimal integer in [min, max]; throws UsageError naming the flag otherwise.
 uint64_t parse_integer(const std::string& flag, const std::string& value, uint64_t min, uint64_t max);
 
+// A finite decimal number >= 0 (e.g. "30", "0.5", "1e2"); throws UsageError naming the flag otherwise.
+double parse_non_negative(const std::string& flag, const std::string& value);
+
 }  // namespace ringrt::convert

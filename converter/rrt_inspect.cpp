@@ -28,20 +28,31 @@ const char* dtype_label(fb::DType t) { return t == fb::DType::F32 ? "f32" : "f16
 }  // namespace
 
 void print_rrt(std::ostream& out, const fb::Model& model, const std::string& path, uint64_t file_size) {
-  const fb::Options& o = *model.options();
+  const ModelOptions o = options_of(model);
   out << "file:         " << path << " (" << file_size << " bytes)\n"
       << "schema:       " << model.schema_major() << "." << model.schema_minor() << "\n"
       << "producer:     " << (model.producer() ? model.producer()->str() : std::string("(none)")) << "\n"
-      << "architecture: " << fb::EnumNameArchitecture(model.architecture()) << "\n"
+      << "architecture: " << fb::EnumNameArchitecture(model.architecture()) << " (" << architecture_name(o.architecture)
+      << ")\n"
       << "options:\n"
-      << "  embed_dim    " << o.embed_dim() << "\n"
-      << "  hidden_size  " << o.hidden_size() << "\n"
-      << "  num_heads    " << o.num_heads() << " (head_dim " << o.hidden_size() / o.num_heads() << ")\n"
-      << "  num_chunks   " << o.num_chunks() << "\n"
-      << "  num_layers   " << o.num_layers() << "\n"
-      << "  dropout      " << printf_string("%g", static_cast<double>(o.dropout())) << "\n"
-      << "  window_size  " << o.window_size() << "\n"
-      << printf_string("data:         offset %llu, %llu bytes, checksum %016llx (ok)\n",
+      << "  embed_dim        " << o.embed_dim << "\n"
+      << "  hidden_size      " << o.hidden_size << "\n"
+      << "  num_heads        " << o.num_heads << " (head_dim " << o.head_dim() << ")\n"
+      << "  num_chunks       " << o.num_chunks << "\n"
+      << "  num_layers       " << o.num_layers << "\n"
+      << "  dropout          " << printf_string("%g", static_cast<double>(o.dropout)) << "\n"
+      << "  window_size      " << o.window_size << "\n";
+  if (o.architecture != Architecture::kEdificeRingAttention) {
+    const Status support = check_runtime_support(o);
+    out << "  causal           " << (o.causal ? "true" : "false") << "\n"
+        << "  num_kv_heads     " << o.kv_heads() << "\n"
+        << "  sliding_window   " << o.sliding_window << (o.sliding_window ? "" : " (none)") << "\n"
+        << "  logit_softcap    " << printf_string("%g", static_cast<double>(o.logit_softcap))
+        << (o.logit_softcap > 0.0f ? "" : " (none)") << "\n"
+        << "  attention_sinks  " << (o.attention_sinks ? "true" : "false") << "\n"
+        << "runtime:      " << (support.ok() ? "this build runs it" : support.message()) << "\n";
+  }
+  out << printf_string("data:         offset %llu, %llu bytes, checksum %016llx (ok)\n",
                        static_cast<unsigned long long>(model.data_offset()),
                        static_cast<unsigned long long>(model.data_size()),
                        static_cast<unsigned long long>(model.data_checksum()));

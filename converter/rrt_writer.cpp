@@ -46,11 +46,10 @@ void build_header(flatbuffers::FlatBufferBuilder& fbb, const HeaderValues& v) {
   }
   auto tensor_vector = fbb.CreateVector(tensors);
   auto producer = fbb.CreateString(producer_string());
-  auto options = fb::CreateOptions(fbb, o.embed_dim, o.hidden_size, o.num_heads, o.num_chunks, o.num_layers,
-                                   o.dropout, o.window_size);
+  auto options = create_options(fbb, o);
   const uint64_t data_size = v.layout->end - v.layout->data_offset;
-  auto model = fb::CreateModel(fbb, kSchemaMajor, kSchemaMinor, producer, fb::Architecture::EdificeRingAttention,
-                               options, tensor_vector, v.layout->data_offset, data_size, v.checksum);
+  auto model = fb::CreateModel(fbb, kSchemaMajor, kSchemaMinor, producer, fb_architecture(o), options,
+                               tensor_vector, v.layout->data_offset, data_size, v.checksum);
   fb::FinishSizePrefixedModelBuffer(fbb, model);
 }
 
@@ -98,6 +97,14 @@ void encode_tensor(const PlannedTensor& t, StorageDType dtype, const std::string
 }  // namespace
 
 std::string producer_string() { return std::string("ringrt-convert ") + RINGRT_VERSION; }
+
+fb::Architecture fb_architecture(const ModelOptions& o) { return static_cast<fb::Architecture>(o.architecture); }
+
+flatbuffers::Offset<fb::Options> create_options(flatbuffers::FlatBufferBuilder& fbb, const ModelOptions& o) {
+  return fb::CreateOptions(fbb, o.embed_dim, o.hidden_size, o.num_heads, o.num_chunks, o.num_layers, o.dropout,
+                           o.window_size, o.causal, o.kv_heads(), o.sliding_window, o.logit_softcap,
+                           o.attention_sinks);
+}
 
 RrtWriteResult write_rrt(const std::string& path, const ModelOptions& options,
                          const std::vector<PlannedTensor>& tensors, StorageDType dtype,

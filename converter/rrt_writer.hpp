@@ -12,6 +12,7 @@
 
 #include "dtypes.hpp"
 #include "model_contract.hpp"
+#include "ringrt_generated.h"
 #include "weights_check.hpp"
 
 namespace ringrt::convert {
@@ -25,6 +26,11 @@ struct RrtWriteResult {
 
 // "ringrt-convert 0.1.0"
 std::string producer_string();
+
+// The header's architecture and Options table for `options` (num_kv_heads written
+// resolved). Also used by the tests that craft model files by hand.
+fb::Architecture fb_architecture(const ModelOptions& options);
+flatbuffers::Offset<fb::Options> create_options(flatbuffers::FlatBufferBuilder& fbb, const ModelOptions& options);
 
 // Writes `tensors` (as matched by match_weights) converted to `dtype`. `origin`
 // (the weights file) names the source in value errors: non-finite values, or

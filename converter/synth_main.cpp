@@ -21,11 +21,14 @@ constexpr const char* kUsage =
     "Usage: ringrt-synth --out-dir DIR [--embed-dim N] [--hidden-size N] [--num-heads N]\n"
     "                    [--num-layers N] [--num-chunks N] [--window-size N] [--seed S]\n"
     "                    [--dtype f32|f16|bf16] [--tokens T]\n"
+    "                    [--architecture edifice_ring_attention|ring_encoder] [--no-causal]\n"
+    "                    [--num-kv-heads N] [--sliding-window W] [--logit-softcap C]\n"
+    "                    [--attention-sinks]\n"
     "\n"
-    "Writes a random but fully deterministic Edifice RingAttention model for demos and\n"
-    "tests: DIR/config.json and DIR/params.safetensors, and with --tokens also\n"
-    "DIR/input.npy (float32 [T, embed_dim], N(0, 1)). The same seed gives the same bytes\n"
-    "on every platform.\n"
+    "Writes a random but fully deterministic Edifice RingAttention model (or ring_encoder\n"
+    "model) for demos and tests: DIR/config.json and DIR/params.safetensors, and with\n"
+    "--tokens also DIR/input.npy (float32 [T, embed_dim], N(0, 1)). The same seed gives\n"
+    "the same bytes on every platform.\n"
     "\n"
     "Options (defaults: the Edifice defaults):\n"
     "  --out-dir DIR          output directory (created if missing)\n"
@@ -40,11 +43,28 @@ constexpr const char* kUsage =
     "  --tokens T             also write input.npy with T timesteps\n"
     "  -h, --help             show this help\n"
     "\n"
+    "Attention options (need --architecture ring_encoder; defaults: Edifice's attention):\n"
+    "  --architecture A       edifice_ring_attention (default) or ring_encoder\n"
+    "  --no-causal            every query sees every key (default: causal)\n"
+    "  --num-kv-heads N       K/V heads, must divide --num-heads (default: --num-heads)\n"
+    "  --sliding-window W     query t sees keys t' with t - t' < W (|t - t'| < W without\n"
+    "                         causal); 0 = no window (default 0)\n"
+    "  --logit-softcap C      scores become C * tanh(s / C); 0 = no cap (default 0)\n"
+    "  --attention-sinks      a learned logit per head in every softmax denominator\n"
+    "                         (tensors ring_{l}_attn_sinks, uniform in +-1)\n"
+    "\n"
     "Exit status: 0 success, 1 failure, 2 usage error.\n";
 
-uint32_t option(const ParsedArgs& args, const char* flag, uint32_t fallback) {
+uint32_t option(const ParsedArgs& args, const char* flag, uint32_t fallback, uint64_t min = 1) {
   if (!args.has(flag)) return fallback;
-  return static_cast<uint32_t>(parse_integer(flag, args.get(flag), 1, 0xffffffffu));
+  return static_cast<uint32_t>(parse_integer(flag, args.get(flag), min, 0xffffffffu));
+}
+
+ringrt::Architecture architecture(const ParsedArgs& args) {
+  const std::string name = args.get("--architecture", "edifice_ring_attention");
+  ringrt::Architecture a = ringrt::Architecture::kEdificeRingAttention;
+  if (architecture_from_name(name, &a)) return a;
+  throw UsageError("option '--architecture' must be edifice_ring_attention or ring_encoder, got '" + name + "'");
 }
 
 void make_directory(const std::string& dir) {
@@ -61,7 +81,9 @@ int run(int argc, char** argv) {
       parse_args(argc, argv, 1,
                  {{"--out-dir", true}, {"--embed-dim", true}, {"--hidden-size", true}, {"--num-heads", true},
                   {"--num-layers", true}, {"--num-chunks", true}, {"--window-size", true}, {"--seed", true},
-                  {"--dtype", true}, {"--tokens", true}});
+                  {"--dtype", true}, {"--tokens", true}, {"--architecture", true}, {"--no-causal", false},
+                  {"--num-kv-heads", true}, {"--sliding-window", true}, {"--logit-softcap", true},
+                  {"--attention-sinks", false}});
   if (args.help) {
     std::cout << kUsage;
     return 0;
@@ -75,6 +97,14 @@ int run(int argc, char** argv) {
   o.num_layers = option(args, "--num-layers", o.num_layers);
   o.num_chunks = option(args, "--num-chunks", o.num_chunks);
   o.window_size = option(args, "--window-size", o.window_size);
+  o.architecture = architecture(args);
+  o.causal = !args.has("--no-causal");
+  o.num_kv_heads = option(args, "--num-kv-heads", o.num_heads);
+  o.sliding_window = option(args, "--sliding-window", 0, 0);
+  if (args.has("--logit-softcap")) {
+    o.logit_softcap = static_cast<float>(parse_non_negative("--logit-softcap", args.get("--logit-softcap")));
+  }
+  o.attention_sinks = args.has("--attention-sinks");
   const ringrt::Status valid = ringrt::validate_options(o, "options");
   if (!valid.ok()) throw UsageError(valid.message());
   const uint64_t seed = args.has("--seed") ? parse_integer("--seed", args.get("--seed"), 0, UINT64_MAX) : 42;

@@ -85,6 +85,10 @@ SyntheticModel make_synthetic_model(const ModelOptions& options, uint64_t seed) 
         lo = 0.9;
         hi = 1.1;
         break;
+      case TensorRole::kAttnSinks:  // logits in the units of the scaled scores
+        lo = -1.0;
+        hi = 1.0;
+        break;
       default:
         break;
     }

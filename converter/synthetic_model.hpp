@@ -39,6 +39,7 @@ struct SyntheticModel {
 //   kernels [in, out]: uniform(+-sqrt(3 / in))      (standard deviation 1/sqrt(in))
 //   biases:            uniform(+-0.02)
 //   LayerNorm gamma:   1 + uniform(+-0.1),  beta: uniform(+-0.02)
+//   attention sinks:   uniform(+-1)            (ring_encoder with attention_sinks)
 SyntheticModel make_synthetic_model(const ModelOptions& options, uint64_t seed);
 
 // tokens * embed_dim N(0, 1) values (row-major [tokens, embed_dim]) from a stream

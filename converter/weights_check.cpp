@@ -36,11 +36,19 @@ WeightsMatch match_weights(const ModelOptions& options, const std::vector<Safete
     throw Error(origin + ": missing " + std::to_string(missing.size()) +
                 " tensors required by the model options: " + join_names(missing));
   }
-  for (const auto& kv : by_name) match.extra.push_back(kv.first);
+  bool extra_sinks = false;
+  for (const auto& kv : by_name) {
+    match.extra.push_back(kv.first);
+    const std::string suffix = "_attn_sinks";
+    extra_sinks = extra_sinks || (kv.first.size() > suffix.size() &&
+                                  kv.first.compare(kv.first.size() - suffix.size(), suffix.size(), suffix) == 0);
+  }
   if (!match.extra.empty() && !allow_extra) {
     throw Error(origin + ": " + std::to_string(match.extra.size()) +
                 " unexpected tensor(s) not used by the model: " + join_names(match.extra) +
-                " (pass --allow-extra to ignore them)");
+                (extra_sinks ? " (attention sinks need \"architecture\": \"ring_encoder\" and "
+                               "\"attention_sinks\": true in the config; or pass --allow-extra to ignore them)"
+                             : " (pass --allow-extra to ignore them)"));
   }
   return match;
 }

@@ -45,6 +45,12 @@ int fail(const std::string& message) {
   return 1;
 }
 
+// A session refused for the model's sake (an option this build cannot run yet)
+// names the model file, like every other model error.
+int fail_session(const std::string& model, const ringrt::Status& s) {
+  return fail(s.code() == ringrt::StatusCode::kUnsupportedVersion ? model + ": " + s.message() : s.message());
+}
+
 
 ringrt::SessionOptions session_options(const ringrt::cli::RunArgs& args, uint64_t max_context) {
   ringrt::SessionOptions o;
@@ -196,7 +202,8 @@ int main(int argc, char** argv) {
   if (args.plan && args.input.empty()) {
     MemoryPlan plan;
     s = plan_session(*model, session_options(args, args.max_context ? args.max_context : 8192), &plan);
-    if (s.ok()) s = print_plans(plan, info, args.kv_store.c_str());
+    if (!s.ok()) return fail_session(args.model, s);
+    s = print_plans(plan, info, args.kv_store.c_str());
     if (!s.ok()) return fail(s.message());
     return 0;
   }
@@ -246,13 +253,14 @@ int main(int argc, char** argv) {
   if (args.plan) {
     MemoryPlan plan;
     s = plan_session(*model, options, &plan);
-    if (s.ok()) s = print_plans(plan, info, args.kv_store.c_str());
+    if (!s.ok()) return fail_session(args.model, s);
+    s = print_plans(plan, info, args.kv_store.c_str());
     if (!s.ok()) return fail(s.message());
     return 0;
   }
   std::unique_ptr<Session> session;
   s = Session::create(*model, options, &session);
-  if (!s.ok()) return fail(s.message());
+  if (!s.ok()) return fail_session(args.model, s);
 
   const size_t H = info.hidden_size;
   // One round: workers * chunk tokens per rank.

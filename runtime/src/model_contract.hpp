@@ -1,4 +1,5 @@
-// The weight-name contract of ../shared/MODEL.md: the model options, their
+// The weight-name contract of ../shared/MODEL.md and of the ring_encoder
+// architecture (README.md, "Model architectures"): the model options, their
 // validation, and the exact list of tensors (name, shape) a model must contain.
 // Shared by the converter (checks safetensors) and the runtime (checks .rrt files),
 // so the two can never disagree.
@@ -12,7 +13,7 @@
 namespace ringrt {
 
 constexpr uint16_t kSchemaMajor = 1;
-constexpr uint16_t kSchemaMinor = 0;
+constexpr uint16_t kSchemaMinor = 1;  // 1.1: RingEncoder and its attention options
 constexpr uint64_t kTensorAlignment = 64;
 constexpr const char* kFileIdentifier = "RRT1";
 constexpr float kLayerNormEpsilon = 1e-5f;
@@ -23,6 +24,15 @@ constexpr float kLayerNormEpsilon = 1e-5f;
 constexpr uint32_t kMaxDimension = 1u << 16;  // embed_dim, hidden_size
 constexpr uint32_t kMaxLayers = 1024;
 
+// The computation the tensors describe (the values of fb::Architecture).
+enum class Architecture : uint32_t {
+  kEdificeRingAttention = 0,  // ../shared/MODEL.md; JSON "edifice_ring_attention"
+  kRingEncoder = 1,           // Edifice layout + attention options; JSON "ring_encoder"
+};
+
+// The JSON name of `a` ("edifice_ring_attention", "ring_encoder"), or nullptr.
+const char* architecture_name(Architecture a);
+
 struct ModelOptions {
   uint32_t embed_dim = 0;  // required
   uint32_t hidden_size = 256;
@@ -31,14 +41,33 @@ struct ModelOptions {
   uint32_t num_layers = 4;
   float dropout = 0.1f;
   uint32_t window_size = 60;
+  // The attention options. Only kRingEncoder may leave Edifice's values (the defaults).
+  Architecture architecture = Architecture::kEdificeRingAttention;
+  bool causal = true;               // false: every query sees every key
+  uint32_t num_kv_heads = 0;        // 0 means num_heads (the config reader resolves it)
+  uint32_t sliding_window = 0;      // W > 0: keys with t - t' < W (|t - t'| < W when not causal)
+  float logit_softcap = 0.0f;       // c > 0: scores become c * tanh(s / c)
+  bool attention_sinks = false;     // tensor ring_{l}_attn_sinks [num_heads] per layer
 
   uint32_t head_dim() const { return num_heads ? hidden_size / num_heads : 0; }
   bool has_input_projection() const { return embed_dim != hidden_size; }
+  uint32_t kv_heads() const { return num_kv_heads ? num_kv_heads : num_heads; }
+  // Columns of the QKV projection: Q of every head, then K and V of the kv heads.
+  uint32_t qkv_width() const { return (num_heads + 2 * kv_heads()) * head_dim(); }
 };
 
 // Checks every option is in range (sizes >= 1, hidden_size divisible by num_heads,
-// no dimension above kMaxDimension). `origin` names the file in the message.
+// no dimension above kMaxDimension, a known architecture, num_heads divisible by
+// kv_heads(), logit_softcap finite and >= 0) and that an Edifice model keeps
+// Edifice's attention. `origin` names the file in the message.
 Status validate_options(const ModelOptions& options, const char* origin);
+
+// Ok when this runtime build can run a model with these (valid) options; otherwise
+// kUnsupportedVersion naming the first option it cannot run yet, e.g. "model option
+// sliding_window = 128 is not supported by this runtime build yet". Models load and
+// inspect whatever this says; sessions (and plans) refuse. The one place to extend
+// as the runtime learns each attention option.
+Status check_runtime_support(const ModelOptions& options);
 
 enum class TensorRole : uint8_t {
   kInputKernel,
@@ -47,6 +76,7 @@ enum class TensorRole : uint8_t {
   kAttnNormBeta,
   kQkvKernel,
   kQkvBias,
+  kAttnSinks,  // only with attention_sinks
   kOutKernel,
   kOutBias,
   kFfnNormGamma,
@@ -59,7 +89,6 @@ enum class TensorRole : uint8_t {
   kFinalNormBeta,
 };
 
-constexpr uint32_t kTensorsPerLayer = 12;
 constexpr std::size_t kMaxTensorName = 64;
 
 struct TensorSpec {
@@ -70,11 +99,17 @@ struct TensorSpec {
   uint32_t layer;      // 1-based for per-layer tensors, 0 otherwise
 };
 
+// Tensors of one layer: 12, and 13 with attention_sinks.
+uint32_t tensors_per_layer(const ModelOptions& options);
 // Number of tensors the options require (with or without input_projection).
 std::size_t expected_tensor_count(const ModelOptions& options);
 // The index-th required tensor, in a fixed order: input projection, then layer by
-// layer, then the final norm. `options` must be valid and index < count.
+// layer (in TensorRole order), then the final norm. `options` must be valid and
+// index < count.
 TensorSpec expected_tensor(const ModelOptions& options, std::size_t index);
+// The index of the tensor with `role` (per-layer roles take a 1-based layer): the
+// inverse of expected_tensor. The role must exist in the model.
+std::size_t expected_tensor_index(const ModelOptions& options, TensorRole role, uint32_t layer);
 
 // "[288, 256]" into buf; returns buf.
 const char* format_shape(const uint64_t* shape, std::size_t rank, char* buf, std::size_t buf_size);

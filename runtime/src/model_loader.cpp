@@ -10,18 +10,35 @@
 
 namespace ringrt {
 
+namespace {
+
+uint32_t float_bits(float f) {
+  uint32_t b;
+  std::memcpy(&b, &f, sizeof b);
+  return b;
+}
+
+// The data checksum combined with the options. The seven Edifice options are hashed
+// in the layout ModelOptions had before schema 1.1, so an Edifice model keeps its
+// fingerprint (and KV file stores written before stay resumable); other
+// architectures add their attention options.
+uint64_t fingerprint_of(const ModelOptions& o, uint64_t data_checksum) {
+  const uint32_t edifice[7] = {o.embed_dim,  o.hidden_size,         o.num_heads,  o.num_chunks,
+                               o.num_layers, float_bits(o.dropout), o.window_size};
+  const uint64_t h = fnv1a64(edifice, sizeof edifice, data_checksum);
+  if (o.architecture == Architecture::kEdificeRingAttention) return h;
+  const uint32_t attention[6] = {static_cast<uint32_t>(o.architecture), o.causal, o.kv_heads(), o.sliding_window,
+                                 float_bits(o.logit_softcap), o.attention_sinks};
+  return fnv1a64(attention, sizeof attention, h);
+}
+
+}  // namespace
+
 Status ModelImpl::load(const char* path, const Model::LoadOptions& load_options) {
   RINGRT_RETURN_IF_ERROR(file_.open(path));
   const fb::Model* root = nullptr;
   RINGRT_RETURN_IF_ERROR(verify_rrt(file_.data(), file_.size(), path, &root, load_options.verify_checksum));
-  const fb::Options* o = root->options();
-  options_.embed_dim = o->embed_dim();
-  options_.hidden_size = o->hidden_size();
-  options_.num_heads = o->num_heads();
-  options_.num_chunks = o->num_chunks();
-  options_.num_layers = o->num_layers();
-  options_.dropout = o->dropout();
-  options_.window_size = o->window_size();
+  options_ = options_of(*root);
 
   // verify_rrt checked every tensor against the contract; keep views in contract order.
   const std::size_t count = expected_tensor_count(options_);
@@ -34,7 +51,7 @@ Status ModelImpl::load(const char* path, const Model::LoadOptions& load_options)
     tensors_[i].elements = t->size() / (f16 ? 2 : 4);
     tensors_[i].type = f16 ? WeightType::kF16 : WeightType::kF32;
   }
-  fingerprint_ = fnv1a64(&options_, sizeof options_, root->data_checksum());
+  fingerprint_ = fingerprint_of(options_, root->data_checksum());
   // The checksum touched every page of the weights. They are read once more, when
   // a session packs them (one tensor at a time, released after), so let them go
   // now: the process's resident memory stays at what the session plan announces.
@@ -51,19 +68,7 @@ Status ModelImpl::load(const char* path, const Model::LoadOptions& load_options)
 }
 
 const TensorView& ModelImpl::tensor(TensorRole role, uint32_t layer) const {
-  std::size_t index;
-  const std::size_t in = options_.has_input_projection() ? 2 : 0;
-  const std::size_t layers_end = in + static_cast<std::size_t>(options_.num_layers) * kTensorsPerLayer;
-  switch (role) {
-    case TensorRole::kInputKernel: index = 0; break;
-    case TensorRole::kInputBias: index = 1; break;
-    case TensorRole::kFinalNormGamma: index = layers_end; break;
-    case TensorRole::kFinalNormBeta: index = layers_end + 1; break;
-    default:
-      index = in + static_cast<std::size_t>(layer - 1) * kTensorsPerLayer +
-              (static_cast<std::size_t>(role) - static_cast<std::size_t>(TensorRole::kAttnNormGamma));
-  }
-  return tensors_[index];
+  return tensors_[expected_tensor_index(options_, role, layer)];
 }
 
 void ModelImpl::release_tensor_pages(TensorRole role, uint32_t layer) const {

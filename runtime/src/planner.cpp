@@ -158,6 +158,7 @@ Status plan_buffers(const ModelOptions& m, bool weights_f16, const SessionOption
 
 Status plan_session(const Model& model, const SessionOptions& options, MemoryPlan* plan) {
   if (!plan) return Status::Error(StatusCode::kInvalidArgument, "plan_session: null plan");
+  RINGRT_RETURN_IF_ERROR(check_runtime_support(model.impl().options()));  // as Session::create
   PlanDetails details;
   return plan_buffers(model.impl().options(), model.info().weights_f16, options, plan, &details);
 }

@@ -19,18 +19,6 @@ Status invalid(const char* path, const char* what) {
   return Status::Error(StatusCode::kInvalidModel, "%s: %s", path, what);
 }
 
-ModelOptions options_of(const fb::Options& o) {
-  ModelOptions m;
-  m.embed_dim = o.embed_dim();
-  m.hidden_size = o.hidden_size();
-  m.num_heads = o.num_heads();
-  m.num_chunks = o.num_chunks();
-  m.num_layers = o.num_layers();
-  m.dropout = o.dropout();
-  m.window_size = o.window_size();
-  return m;
-}
-
 Status verify_tensor(const fb::Tensor& t, const TensorSpec& spec, std::size_t index, const fb::Model& model,
                      std::size_t file_size, const char* path) {
   char want[64], got[96];
@@ -86,6 +74,25 @@ Status verify_tensor(const fb::Tensor& t, const TensorSpec& spec, std::size_t in
 
 }  // namespace
 
+ModelOptions options_of(const fb::Model& model) {
+  const fb::Options& o = *model.options();
+  ModelOptions m;
+  m.embed_dim = o.embed_dim();
+  m.hidden_size = o.hidden_size();
+  m.num_heads = o.num_heads();
+  m.num_chunks = o.num_chunks();
+  m.num_layers = o.num_layers();
+  m.dropout = o.dropout();
+  m.window_size = o.window_size();
+  m.architecture = static_cast<Architecture>(model.architecture());
+  m.causal = o.causal();
+  m.num_kv_heads = o.num_kv_heads();
+  m.sliding_window = o.sliding_window();
+  m.logit_softcap = o.logit_softcap();
+  m.attention_sinks = o.attention_sinks();
+  return m;
+}
+
 Status verify_rrt(const uint8_t* bytes, std::size_t size, const char* path, const fb::Model** model_out,
                   bool verify_checksum) {
   if (size < 12) {
@@ -111,11 +118,11 @@ Status verify_rrt(const uint8_t* bytes, std::size_t size, const char* path, cons
                          path, model.schema_major(), model.schema_minor(), kSchemaMajor, kSchemaMinor);
   }
   if (model.schema_major() == 0) return invalid(path, "schema major version 0 is invalid");
-  if (model.architecture() != fb::Architecture::EdificeRingAttention) {
+  if (model.architecture() > fb::Architecture::MAX) {
     return Status::Error(StatusCode::kUnsupportedVersion, "%s: unknown architecture %u", path,
                          static_cast<unsigned>(model.architecture()));
   }
-  const ModelOptions options = options_of(*model.options());
+  const ModelOptions options = options_of(model);
   RINGRT_RETURN_IF_ERROR(validate_options(options, path));
 
   const uint64_t data_offset = model.data_offset();

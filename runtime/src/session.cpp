@@ -32,6 +32,7 @@ const float* SessionImpl::weights_f32(TensorRole role, uint32_t layer, float* sc
 }
 
 Status SessionImpl::init(const ModelImpl& model, const SessionOptions& options) {
+  RINGRT_RETURN_IF_ERROR(check_runtime_support(model.options()));
   model_ = &model;
   m_ = model.options();
   if (options.transport) transport_ = options.transport;

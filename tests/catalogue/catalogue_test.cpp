@@ -9,6 +9,7 @@
 
 #include <cstdio>
 #include <cstring>
+#include <limits>
 #include <map>
 #include <string>
 #include <vector>
@@ -230,7 +231,7 @@ TEST_F(Catalogue, CraftedModels) {
     m = catalogue::contract_model(tiny);
     m.schema_major = 2;
     m.schema_minor = 3;
-    expect_refused(path, catalogue::build_rrt(m), "model schema version 2.3 is newer than this reader supports (1.0)",
+    expect_refused(path, catalogue::build_rrt(m), "model schema version 2.3 is newer than this reader supports (1.1)",
                    "schema 2.3");
     m.schema_major = 0;
     expect_refused(path, catalogue::build_rrt(m), "schema major version 0 is invalid", "schema 0");
@@ -268,6 +269,18 @@ TEST_F(Catalogue, CraftedModels) {
       {[](ModelOptions& o) { o.num_layers = 0xffffffffu; }, "option 'num_layers' is 4294967295, above the limit"},
       {[](ModelOptions& o) { o.embed_dim = 0; }, "option 'embed_dim' must be at least 1, got 0"},
       {[](ModelOptions& o) { o.dropout = 1.5f; }, "option 'dropout' must be in [0, 1), got 1.5"},
+      // An Edifice model keeps Edifice's attention.
+      {[](ModelOptions& o) { o.causal = false; }, "option 'causal' = false needs architecture ring_encoder"},
+      {[](ModelOptions& o) { o.num_kv_heads = 1; }, "option 'num_kv_heads' = 1 needs architecture ring_encoder"},
+      {[](ModelOptions& o) { o.sliding_window = 4; }, "option 'sliding_window' = 4 needs architecture ring_encoder"},
+      {[](ModelOptions& o) { o.logit_softcap = 2.0f; }, "option 'logit_softcap' = 2 needs architecture ring_encoder"},
+      {[](ModelOptions& o) { o.attention_sinks = true; },
+       "option 'attention_sinks' = true needs architecture ring_encoder"},
+      // Attention options out of range (any architecture).
+      {[](ModelOptions& o) { o.num_kv_heads = 3; }, "num_heads 2 is not divisible by num_kv_heads 3"},
+      {[](ModelOptions& o) { o.logit_softcap = -1.0f; }, "option 'logit_softcap' must be a finite number >= 0"},
+      {[](ModelOptions& o) { o.logit_softcap = std::numeric_limits<float>::infinity(); },
+       "option 'logit_softcap' must be a finite number >= 0 (0: no cap), got inf"},
   };
   for (const auto& [edit, problem] : bad_options) {
     catalogue::CraftedModel m = catalogue::contract_model(tiny);
@@ -305,6 +318,47 @@ TEST_F(Catalogue, CraftedModels) {
   expect_error(run(file("x.npy"), {"--plan"}), 1, file("x.npy"), "not a ringrt model", "a .npy as the model");
   expect_error(inspect(file("x.npy")), 1, file("x.npy"), "not a ringrt model", "inspect a .npy");
   covered("crafted model");
+}
+
+// ring_encoder files: tensors that disagree with the attention options are refused
+// by both tools; a valid file with an option this build cannot run yet is described
+// by inspect and refused by ringrt-run, naming the file and the option.
+TEST_F(Catalogue, RingEncoderModels) {
+  const std::string path = file("encoder.rrt");
+  {
+    catalogue::CraftedModel m = catalogue::contract_model(ring_encoder_options(6, 8, 2, 1));
+    m.options.attention_sinks = true;  // without the ring_{l}_attn_sinks tensor
+    expect_refused(path, catalogue::build_rrt(m), "model has 16 tensors, its options require 17", "sinks flag, no sinks");
+    m = catalogue::contract_model(ring_encoder_options(6, 8, 2, 1));
+    m.options.num_kv_heads = 1;  // the qkv of two kv heads
+    expect_refused(path, catalogue::build_rrt(m), "ring_1_qkv.kernel has shape [8, 24], expected [8, 16]",
+                   "qkv of 2 kv heads, options of 1");
+    m = catalogue::contract_model(ring_encoder_options(6, 8, 2, 1, true, 0, 0, 0.0f, true));
+    ASSERT_EQ(m.tensors[6].name, "ring_1_attn_sinks");  // right after the qkv bias
+    m.tensors[6].shape = {2, 1};
+    expect_refused(path, catalogue::build_rrt(m), "ring_1_attn_sinks has shape [2, 1], expected [2]",
+                   "sinks of rank 2");
+  }
+  const std::vector<std::pair<ModelOptions, std::string>> unsupported = {
+      {ring_encoder_options(6, 8, 2, 1, false), "causal = false"},
+      {ring_encoder_options(6, 8, 2, 1, true, 1), "num_kv_heads = 1"},
+      {ring_encoder_options(6, 8, 2, 1, true, 0, 16), "sliding_window = 16"},
+      {ring_encoder_options(6, 8, 2, 1, true, 0, 0, 0.5f), "logit_softcap = 0.5"},
+      {ring_encoder_options(6, 8, 2, 1, true, 0, 0, 0.0f, true), "attention_sinks = true"},
+  };
+  for (const auto& [options, option] : unsupported) {
+    write_file(path, catalogue::build_rrt(catalogue::contract_model(options)));
+    const CommandResult r = inspect(path);
+    EXPECT_EQ(r.exit_code, 0) << option << "\n" << r.err;
+    EXPECT_TRUE(has(r.out, "architecture: RingEncoder (ring_encoder)\n")) << r.out;
+    EXPECT_TRUE(has(r.out, "runtime:      model option " + option + " is not supported by this runtime build yet\n"))
+        << r.out;
+    const std::string problem = "model option " + option + " is not supported by this runtime build yet";
+    expect_error(run(path, {"--plan"}), 1, path, problem, "ringrt-run --plan, " + option);
+    expect_error(run(path, {"--input", file("x.npy"), "--output", file("y.npy")}), 1, path, problem,
+                 "ringrt-run, " + option);
+    covered("ring_encoder model");
+  }
 }
 
 TEST_F(Catalogue, BadNpyInputs) {

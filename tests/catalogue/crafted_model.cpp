@@ -4,6 +4,7 @@
 
 #include "checksum.hpp"
 #include "ringrt_generated.h"
+#include "rrt_writer.hpp"
 
 namespace ringrt::catalogue {
 
@@ -23,8 +24,7 @@ std::string header_bytes(const CraftedModel& m) {
   auto tensor_vector = fbb.CreateVector(tensors);
   auto producer = fbb.CreateString("ringrt catalogue");
   const ModelOptions& o = m.options;
-  auto options = fb::CreateOptions(fbb, o.embed_dim, o.hidden_size, o.num_heads, o.num_chunks, o.num_layers,
-                                   o.dropout, o.window_size);
+  auto options = convert::create_options(fbb, o);
   auto model = fb::CreateModel(fbb, m.schema_major, m.schema_minor, producer,
                                static_cast<fb::Architecture>(m.architecture), options, tensor_vector,
                                m.data_offset, m.data_size, m.data_checksum);
@@ -37,6 +37,7 @@ std::string header_bytes(const CraftedModel& m) {
 CraftedModel contract_model(const ModelOptions& options) {
   CraftedModel m;
   m.options = options;
+  m.architecture = static_cast<uint16_t>(options.architecture);
   const std::size_t count = expected_tensor_count(options);
   for (std::size_t i = 0; i < count; ++i) {
     const TensorSpec spec = expected_tensor(options, i);

@@ -33,7 +33,8 @@ struct CraftedModel {
   uint64_t data_checksum = 0;  // used when !fix_checksum
 };
 
-// The tensors the contract requires for `options` (f32, sizes = elements * 4).
+// The tensors the contract requires for `options` (f32, sizes = elements * 4), and
+// the options' architecture.
 CraftedModel contract_model(const ModelOptions& options);
 
 // Lays out `m` as the converter does (64-aligned data section and tensors, sizes as

@@ -45,12 +45,16 @@ TEST_F(ConverterInspect, ValidModelIsDescribed) {
   const CommandResult r = run_convert({"inspect", f.output});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(r.err, "");
-  for (const char* needle : {"schema:       1.0\n", "producer:     ringrt-convert " RINGRT_PROJECT_VERSION "\n",
-                             "architecture: EdificeRingAttention\n", "embed_dim    6\n", "hidden_size  8\n",
-                             "num_heads    2 (head_dim 4)\n", "num_chunks   4\n", "num_layers   1\n",
-                             "dropout      0.1\n", "window_size  60\n"}) {
+  for (const char* needle : {"schema:       1.1\n", "producer:     ringrt-convert " RINGRT_PROJECT_VERSION "\n",
+                             "architecture: EdificeRingAttention (edifice_ring_attention)\n",
+                             "  embed_dim        6\n", "  hidden_size      8\n", "  num_heads        2 (head_dim 4)\n",
+                             "  num_chunks       4\n", "  num_layers       1\n", "  dropout          0.1\n",
+                             "  window_size      60\n"}) {
     EXPECT_NE(r.out.find(needle), std::string::npos) << needle << "\n" << r.out;
   }
+  // Edifice attention is not listed: it has no options.
+  EXPECT_EQ(r.out.find("causal"), std::string::npos) << r.out;
+  EXPECT_EQ(r.out.find("runtime:"), std::string::npos) << r.out;
   // 6x8 + 8 + 2*8 + 8x24 + 24 + 8x8 + 8 + 2*8 + 8x32 + 32 + 32x8 + 8 + 2*8 = 944 floats.
   const std::string size = std::to_string(rrt.bytes.size());
   EXPECT_NE(r.out.find("16 tensors, 3776 bytes of weights, file size " + size + " bytes\n"), std::string::npos)
@@ -63,7 +67,7 @@ TEST_F(ConverterInspect, RefusesANewerSchemaMajorNamingBothVersions) {
   put_u16(bytes, field_offset(rrt, rrt.model, fb::Model::VT_SCHEMA_MAJOR), 2);
   put_u16(bytes, field_offset(rrt, rrt.model, fb::Model::VT_SCHEMA_MINOR), 3);
   EXPECT_TRUE(failed_with(inspect_bytes(bytes), 1,
-                          {damaged + ": model schema version 2.3 is newer than this reader supports (1.0)"}));
+                          {damaged + ": model schema version 2.3 is newer than this reader supports (1.1)"}));
   const fb::Model* m = nullptr;
   const Status s = verify_rrt(reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size(), "x.rrt", &m);
   EXPECT_EQ(s.code(), StatusCode::kUnsupportedVersion);

@@ -24,9 +24,10 @@ const fb::Model* check_layout(const LoadedRrt& rrt, const ModelOptions& o, fb::D
   if (!m) return nullptr;
   EXPECT_EQ(rrt.bytes.substr(8, 4), "RRT1");
   EXPECT_EQ(m->schema_major(), 1);
-  EXPECT_EQ(m->schema_minor(), 0);
+  EXPECT_EQ(m->schema_minor(), 1);
   EXPECT_EQ(m->producer()->str(), "ringrt-convert " RINGRT_PROJECT_VERSION);
-  EXPECT_EQ(m->architecture(), fb::Architecture::EdificeRingAttention);
+  EXPECT_EQ(m->architecture(), o.architecture == Architecture::kRingEncoder ? fb::Architecture::RingEncoder
+                                                                            : fb::Architecture::EdificeRingAttention);
   EXPECT_EQ(m->options()->embed_dim(), o.embed_dim);
   EXPECT_EQ(m->options()->hidden_size(), o.hidden_size);
   EXPECT_EQ(m->options()->num_heads(), o.num_heads);
@@ -34,6 +35,12 @@ const fb::Model* check_layout(const LoadedRrt& rrt, const ModelOptions& o, fb::D
   EXPECT_EQ(m->options()->num_chunks(), 4u);
   EXPECT_EQ(m->options()->window_size(), 60u);
   EXPECT_EQ(m->options()->dropout(), 0.1f);
+  // The attention options, Edifice's for an Edifice model; num_kv_heads resolved.
+  EXPECT_EQ(m->options()->causal(), o.causal);
+  EXPECT_EQ(m->options()->num_kv_heads(), o.num_kv_heads ? o.num_kv_heads : o.num_heads);
+  EXPECT_EQ(m->options()->sliding_window(), o.sliding_window);
+  EXPECT_EQ(m->options()->logit_softcap(), o.logit_softcap);
+  EXPECT_EQ(m->options()->attention_sinks(), o.attention_sinks);
 
   const uint64_t size = rrt.bytes.size();
   EXPECT_EQ(m->data_offset() % 64, 0u);
@@ -57,6 +64,35 @@ const fb::Model* check_layout(const LoadedRrt& rrt, const ModelOptions& o, fb::D
   return m;
 }
 
+// Converts `f` with f32 storage, checks the layout and every stored value's bits
+// against the entries; returns the file (model null on a failure).
+LoadedRrt convert_f32_bit_exact(const SmallModelFiles& f) {
+  const CommandResult r = run_convert({"--config", f.config, "--weights", f.weights, "--output", f.output});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("wrote " + f.output), std::string::npos);
+  LoadedRrt rrt = load_rrt(f.output);
+  const fb::Model* m = check_layout(rrt, f.options, fb::DType::F32);
+  if (!m || m->tensors()->size() != f.entries.size()) {
+    ADD_FAILURE() << "the model does not hold the " << f.entries.size() << " tensors";
+    rrt.model = nullptr;
+    return rrt;
+  }
+  for (uint32_t i = 0; i < m->tensors()->size(); ++i) {
+    const fb::Tensor* t = m->tensors()->Get(i);
+    const SafetensorsEntry& e = f.entries[i];
+    EXPECT_EQ(std::vector<uint64_t>(t->shape()->begin(), t->shape()->end()), e.shape) << e.name;
+    EXPECT_EQ(t->size(), e.values.size() * 4) << e.name;
+    if (t->size() != e.values.size() * 4) continue;
+    for (std::size_t k = 0; k < e.values.size(); ++k) {
+      if (u32_at(rrt.data() + t->offset() + 4 * k) != bits_of(e.values[k])) {
+        ADD_FAILURE() << e.name << "[" << k << "] is not bit exact";
+        break;
+      }
+    }
+  }
+  return rrt;
+}
+
 TEST(ConverterRoundTrip, F32StorageIsBitExactForF32F16AndBf16Sources) {
   SmallModelFiles f(small_options(6, 8, 2, 1));
   // A few F32 values that no narrower type holds, and a negative zero.
@@ -66,21 +102,38 @@ TEST(ConverterRoundTrip, F32StorageIsBitExactForF32F16AndBf16Sources) {
   f.entries[0].values[3] = -3.4e38f;
   write_safetensors(f.weights, f.entries);
 
-  const CommandResult r = run_convert({"--config", f.config, "--weights", f.weights, "--output", f.output});
-  ASSERT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_NE(r.out.find("wrote " + f.output), std::string::npos);
-  const LoadedRrt rrt = load_rrt(f.output);
-  const fb::Model* m = check_layout(rrt, f.options, fb::DType::F32);
-  ASSERT_NE(m, nullptr);
-  ASSERT_EQ(m->tensors()->size(), 16u);  // 2 input projection + 12 per layer + 2 final norm
-  for (uint32_t i = 0; i < m->tensors()->size(); ++i) {
-    const fb::Tensor* t = m->tensors()->Get(i);
-    const SafetensorsEntry& e = f.entries[i];
-    ASSERT_EQ(std::vector<uint64_t>(t->shape()->begin(), t->shape()->end()), e.shape);
-    ASSERT_EQ(t->size(), e.values.size() * 4);
-    for (std::size_t k = 0; k < e.values.size(); ++k) {
-      ASSERT_EQ(u32_at(rrt.data() + t->offset() + 4 * k), bits_of(e.values[k])) << e.name << "[" << k << "]";
-    }
+  const LoadedRrt rrt = convert_f32_bit_exact(f);
+  ASSERT_NE(rrt.model, nullptr);
+  EXPECT_EQ(rrt.model->tensors()->size(), 16u);  // 2 input projection + 12 per layer + 2 final norm
+}
+
+TEST(ConverterRoundTrip, RingEncoderWithEveryOptionIsBitExact) {
+  // 4 heads of 2, 2 kv heads: qkv [8, (4 + 2 * 2) * 2] = [8, 16]; sinks [4] per layer.
+  SmallModelFiles f(ring_encoder_options(6, 8, 4, 2, /*causal=*/false, /*kv_heads=*/2, /*sliding_window=*/5,
+                                         /*logit_softcap=*/30.5f, /*attention_sinks=*/true));
+  const LoadedRrt rrt = convert_f32_bit_exact(f);
+  ASSERT_NE(rrt.model, nullptr);
+  ASSERT_EQ(rrt.model->tensors()->size(), 2u + 2 * 13 + 2);
+  const fb::Tensor* qkv = rrt.model->tensors()->Get(4);
+  EXPECT_EQ(qkv->name()->str(), "ring_1_qkv.kernel");
+  EXPECT_EQ(std::vector<uint64_t>(qkv->shape()->begin(), qkv->shape()->end()), (std::vector<uint64_t>{8, 16}));
+  const fb::Tensor* sinks = rrt.model->tensors()->Get(6);
+  EXPECT_EQ(sinks->name()->str(), "ring_1_attn_sinks");
+  EXPECT_EQ(std::vector<uint64_t>(sinks->shape()->begin(), sinks->shape()->end()), (std::vector<uint64_t>{4}));
+  EXPECT_EQ(rrt.model->tensors()->Get(19)->name()->str(), "ring_2_attn_sinks");
+}
+
+TEST(ConverterRoundTrip, RingEncoderWithoutAttentionKeysHasTheEdificeTensors) {
+  SmallModelFiles f(ring_encoder_options(6, 8, 2, 1));
+  write_file(f.config, R"({"architecture": "ring_encoder", "embed_dim": 6, "hidden_size": 8, "num_heads": 2,
+                           "num_layers": 1})");
+  const LoadedRrt rrt = convert_f32_bit_exact(f);  // checks num_kv_heads = num_heads in the header
+  ASSERT_NE(rrt.model, nullptr);
+  const SmallModelFiles edifice(small_options(6, 8, 2, 1));
+  ASSERT_EQ(f.entries.size(), edifice.entries.size());
+  for (std::size_t i = 0; i < f.entries.size(); ++i) {
+    EXPECT_EQ(f.entries[i].name, edifice.entries[i].name);
+    EXPECT_EQ(f.entries[i].shape, edifice.entries[i].shape);
   }
 }
 

@@ -166,6 +166,10 @@ TEST(SynthCli, HelpExitsZero) {
     EXPECT_EQ(r.exit_code, 0);
     EXPECT_NE(r.out.find("Usage: ringrt-synth --out-dir DIR"), std::string::npos);
     EXPECT_NE(r.out.find("--tokens T"), std::string::npos);
+    for (const char* flag : {"--architecture A", "--no-causal", "--num-kv-heads N", "--sliding-window W",
+                             "--logit-softcap C", "--attention-sinks"}) {
+      EXPECT_NE(r.out.find(flag), std::string::npos) << flag;
+    }
   }
 }
 
@@ -180,6 +184,93 @@ TEST(SynthCli, UsageErrors) {
                           "ringrt-synth"));
   EXPECT_TRUE(failed_with(run_synth({"--out-dir", "x", "--dtype", "f64"}), 2,
                           {"option '--dtype' must be f32, f16 or bf16, got 'f64'"}, "ringrt-synth"));
+}
+
+TEST(SynthGenerator, SinksComeFromTheSameStreamInContractOrder) {
+  ModelOptions o = ring_encoder_options(4, 8, 2, 2);
+  const SyntheticModel plain = synthetic_model(o, 5);
+  o.attention_sinks = true;
+  const SyntheticModel sunk = synthetic_model(o, 5);
+  // Everything before ring_1_attn_sinks is drawn identically; the sinks are in +-1.
+  for (const char* name : {"input_projection.kernel", "input_projection.bias", "ring_1_attn_norm.gamma",
+                           "ring_1_qkv.kernel", "ring_1_qkv.bias"}) {
+    EXPECT_EQ(plain.tensors.at(name), sunk.tensors.at(name)) << name;
+  }
+  EXPECT_NE(plain.tensors.at("ring_1_out_proj.kernel"), sunk.tensors.at("ring_1_out_proj.kernel"));
+  for (const char* name : {"ring_1_attn_sinks", "ring_2_attn_sinks"}) {
+    const std::vector<float>& v = sunk.tensors.at(name);
+    ASSERT_EQ(v.size(), 2u) << name;
+    for (float x : v) {
+      EXPECT_GE(x, -1.0f) << name;
+      EXPECT_LT(x, 1.0f) << name;
+    }
+  }
+  EXPECT_NE(sunk.tensors.at("ring_1_attn_sinks"), sunk.tensors.at("ring_2_attn_sinks"));
+}
+
+TEST(SynthCli, RingEncoderWithEveryOptionConvertsAndInspects) {
+  TempDir dir;
+  const std::vector<std::string> args = {
+      "--out-dir", dir.path(), "--embed-dim", "6", "--hidden-size", "8", "--num-heads", "4", "--num-layers", "2",
+      "--architecture", "ring_encoder", "--no-causal", "--num-kv-heads", "2", "--sliding-window", "128",
+      "--logit-softcap", "30", "--attention-sinks", "--seed", "9"};
+  const CommandResult r = run_synth(args);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const nlohmann::json c = nlohmann::json::parse(read_file(dir.file("config.json")));
+  EXPECT_EQ(c, nlohmann::json::parse(R"({"architecture": "ring_encoder", "embed_dim": 6, "hidden_size": 8,
+                                         "num_heads": 4, "num_chunks": 4, "num_layers": 2, "dropout": 0.1,
+                                         "window_size": 60, "causal": false, "num_kv_heads": 2,
+                                         "sliding_window": 128, "logit_softcap": 30.0, "attention_sinks": true})"));
+  // The files hold exactly the library generator's values for those options.
+  const ModelOptions o = ring_encoder_options(6, 8, 4, 2, false, 2, 128, 30.0f, true);
+  EXPECT_EQ(read_file(dir.file("params.safetensors")),
+            encode_safetensors(convert::synthetic_entries(synthetic_model(o, 9), SourceDType::kF32)));
+  ASSERT_EQ(run_convert({"--config", dir.file("config.json"), "--weights", dir.file("params.safetensors"), "--output",
+                         dir.file("m.rrt")})
+                .exit_code,
+            0);
+  const CommandResult i = run_convert({"inspect", dir.file("m.rrt")});
+  ASSERT_EQ(i.exit_code, 0) << i.err;
+  for (const char* needle :
+       {"architecture: RingEncoder (ring_encoder)\n", "  causal           false\n", "  num_kv_heads     2\n",
+        "  sliding_window   128\n", "  logit_softcap    30\n", "  attention_sinks  true\n",
+        "runtime:      model option causal = false is not supported by this runtime build yet\n",
+        "ring_1_attn_sinks", "ring_1_qkv.kernel        [8, 16]"}) {
+    EXPECT_NE(i.out.find(needle), std::string::npos) << needle << "\n" << i.out;
+  }
+}
+
+TEST(SynthCli, RingEncoderDefaultsRunOnThisBuild) {
+  TempDir dir;
+  ASSERT_EQ(run_synth({"--out-dir", dir.path(), "--embed-dim", "8", "--hidden-size", "8", "--num-heads", "2",
+                       "--architecture", "ring_encoder"})
+                .exit_code,
+            0);
+  ASSERT_EQ(run_convert({"--config", dir.file("config.json"), "--weights", dir.file("params.safetensors"), "--output",
+                         dir.file("m.rrt")})
+                .exit_code,
+            0);
+  const CommandResult i = run_convert({"inspect", dir.file("m.rrt")});
+  EXPECT_NE(i.out.find("  sliding_window   0 (none)\n"), std::string::npos) << i.out;
+  EXPECT_NE(i.out.find("  logit_softcap    0 (none)\n"), std::string::npos) << i.out;
+  EXPECT_NE(i.out.find("runtime:      this build runs it\n"), std::string::npos) << i.out;
+}
+
+TEST(SynthCli, AttentionFlagUsageErrors) {
+  EXPECT_TRUE(failed_with(run_synth({"--out-dir", "x", "--sliding-window", "4"}), 2,
+                          {"option 'sliding_window' = 4 needs architecture ring_encoder"}, "ringrt-synth"));
+  EXPECT_TRUE(failed_with(run_synth({"--out-dir", "x", "--architecture", "gpt"}), 2,
+                          {"option '--architecture' must be edifice_ring_attention or ring_encoder, got 'gpt'"},
+                          "ringrt-synth"));
+  EXPECT_TRUE(failed_with(run_synth({"--out-dir", "x", "--architecture", "ring_encoder", "--num-kv-heads", "3"}), 2,
+                          {"num_heads 4 is not divisible by num_kv_heads 3"}, "ringrt-synth"));
+  EXPECT_TRUE(failed_with(run_synth({"--out-dir", "x", "--architecture", "ring_encoder", "--logit-softcap", "-1"}), 2,
+                          {"option '--logit-softcap': '-1' is not a valid value (expected a finite number >= 0)"},
+                          "ringrt-synth"));
+  EXPECT_TRUE(failed_with(run_synth({"--out-dir", "x", "--architecture", "ring_encoder", "--logit-softcap", "1e39"}),
+                          2, {"option 'logit_softcap' must be a finite number >= 0"}, "ringrt-synth"));
+  EXPECT_TRUE(failed_with(run_synth({"--out-dir", "x", "--architecture", "ring_encoder", "--no-causal=1"}), 2,
+                          {"option '--no-causal' takes no value"}, "ringrt-synth"));
 }
 
 TEST(SynthCli, UnwritableOutDirFails) {

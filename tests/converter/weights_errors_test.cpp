@@ -98,5 +98,66 @@ TEST_F(ConverterWeights, ValueTooLargeForF16StorageIsRefused) {
   EXPECT_EQ(convert().exit_code, 0);
 }
 
+// A ring_encoder with grouped-query attention (2 heads of 4, 1 kv head) and sinks.
+class ConverterEncoderWeights : public ConverterWeights {
+ protected:
+  void SetUp() override {
+    files.options = ring_encoder_options(6, 8, 2, 2, true, /*kv_heads=*/1, 0, 0.0f, /*attention_sinks=*/true);
+    files.entries = exact_entries(files.options);
+    write_config(files.config, files.options);
+  }
+};
+
+TEST_F(ConverterEncoderWeights, ConvertsWithTheGroupedQkvAndTheSinks) {
+  const CommandResult r = convert();
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(load_rrt(files.output).model->tensors()->size(), 2u + 2 * 13 + 2);
+}
+
+TEST_F(ConverterEncoderWeights, MissingSinksAreNamed) {
+  remove("ring_2_attn_sinks");
+  EXPECT_TRUE(failed_with(convert(), 1, {files.weights + ": missing tensor ring_2_attn_sinks (required by the model options)"}));
+  remove("ring_1_attn_sinks");
+  EXPECT_TRUE(failed_with(convert(), 1, {files.weights + ": missing 2 tensors", "ring_1_attn_sinks, ring_2_attn_sinks"}));
+  EXPECT_FALSE(std::filesystem::exists(files.output));
+}
+
+TEST_F(ConverterEncoderWeights, SinksWithoutTheOptionAreExtraWithAHint) {
+  ModelOptions o = files.options;
+  o.attention_sinks = false;
+  write_config(files.config, o);
+  EXPECT_TRUE(failed_with(convert(), 1,
+                          {files.weights + ": 2 unexpected tensor(s) not used by the model: ring_1_attn_sinks, "
+                                           "ring_2_attn_sinks",
+                           "attention sinks need \"architecture\": \"ring_encoder\" and \"attention_sinks\": true"}));
+  EXPECT_FALSE(std::filesystem::exists(files.output));
+  EXPECT_EQ(convert({"--allow-extra"}).exit_code, 0);
+}
+
+TEST_F(ConverterEncoderWeights, WrongSinksShape) {
+  SafetensorsEntry& e = entry("ring_1_attn_sinks");
+  e.shape = {3};
+  e.values.resize(3);
+  EXPECT_TRUE(failed_with(convert(), 1, {files.weights + ": ring_1_attn_sinks has shape [3], expected [2]"}));
+}
+
+TEST_F(ConverterEncoderWeights, MultiHeadQkvForAGroupedQueryConfig) {
+  // The qkv of 2 kv heads [8, 24] where 1 kv head needs (2 + 2 * 1) * 4 = 16 columns.
+  const std::vector<SafetensorsEntry> mha = exact_entries(
+      ring_encoder_options(6, 8, 2, 2, true, /*kv_heads=*/2, 0, 0.0f, true));
+  for (const char* name : {"ring_1_qkv.kernel", "ring_1_qkv.bias"}) {
+    for (const SafetensorsEntry& m : mha) {
+      if (m.name == name) entry(name) = m;
+    }
+  }
+  EXPECT_TRUE(failed_with(convert(), 1, {files.weights + ": ring_1_qkv.kernel has shape [8, 24], expected [8, 16]"}));
+  // And the bias alone.
+  files.entries = exact_entries(files.options);
+  for (const SafetensorsEntry& m : mha) {
+    if (m.name == "ring_2_qkv.bias") entry("ring_2_qkv.bias") = m;
+  }
+  EXPECT_TRUE(failed_with(convert(), 1, {files.weights + ": ring_2_qkv.bias has shape [24], expected [16]"}));
+}
+
 }  // namespace
 }  // namespace ringrt::test

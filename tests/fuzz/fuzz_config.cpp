@@ -30,7 +30,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, std::size_t size) {
   RINGRT_FUZZ_CHECK(back.embed_dim == o.embed_dim && back.hidden_size == o.hidden_size &&
                         back.num_heads == o.num_heads && back.num_chunks == o.num_chunks &&
                         back.num_layers == o.num_layers && back.window_size == o.window_size &&
-                        back.dropout == o.dropout,
+                        back.dropout == o.dropout && back.architecture == o.architecture &&
+                        back.causal == o.causal && back.num_kv_heads == o.num_kv_heads &&
+                        back.sliding_window == o.sliding_window && back.logit_softcap == o.logit_softcap &&
+                        back.attention_sinks == o.attention_sinks,
                     "round trip changed the options: %s", again.c_str());
   return 0;
 }

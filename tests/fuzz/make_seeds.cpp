@@ -138,6 +138,9 @@ int main(int argc, char** argv) {
     model_seeds(out, "tiny", test::small_options(8, 8, 2, 1), SourceDType::kF32, StorageDType::kF32);
     model_seeds(out, "tiny_proj_f16", test::small_options(6, 8, 2, 1), SourceDType::kF16, StorageDType::kF16);
     model_seeds(out, "tiny_bf16_2layers", test::small_options(8, 8, 4, 2), SourceDType::kBF16, StorageDType::kF32);
+    model_seeds(out, "tiny_ring_encoder_all_options",
+                test::ring_encoder_options(6, 8, 4, 2, false, 2, 5, 30.0f, true), SourceDType::kF32,
+                StorageDType::kF32);
     npy_seeds(out);
     kv_seeds(out);
     std::system(("rm -rf '" + out + "/tmp'").c_str());

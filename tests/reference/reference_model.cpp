@@ -1,9 +1,11 @@
-// Naive double-precision forward pass of shared/MODEL.md.
+// Naive double-precision forward pass of shared/MODEL.md and of the ring_encoder
+// architecture (README.md, "Model architectures").
 //
 // Everything is plain double arithmetic; the only "optimisation" is that every
 // matrix product goes through one cache-blocked GEMM with a small register tile,
-// and attention is computed in blocks of query rows that only visit keys t' <= t
-// (up to the end of the block; the few keys past the diagonal get probability 0).
+// and attention is computed in blocks of query rows that only visit the span of
+// keys some row of the block can see (the keys in that span a row cannot see get
+// probability 0).
 #include "reference_model.hpp"
 
 #include <algorithm>
@@ -136,18 +138,48 @@ void layer_norm_row(const double* x, std::size_t n, const Matrix& gamma, const M
 
 double gelu(double x) { return x * 0.5 * (1.0 + std::erf(x / std::sqrt(2.0))); }
 
+// The attention options of ring_encoder, read straight from the options (an
+// Edifice model has the defaults: causal, one kv head per head, no window, cap or
+// sinks).
+struct Attention {
+  std::size_t heads, kv_heads, D;
+  bool causal;
+  std::size_t window;  // 0: none
+  double softcap;      // 0: none
+  bool sinks;
+
+  explicit Attention(const ringrt::ModelOptions& o)
+      : heads(o.num_heads), kv_heads(o.num_kv_heads ? o.num_kv_heads : o.num_heads),
+        D(o.hidden_size / o.num_heads), causal(o.causal), window(o.sliding_window),
+        softcap(o.logit_softcap), sinks(o.attention_sinks) {}
+  std::size_t qkv_width() const { return (heads + 2 * kv_heads) * D; }
+  // Whether query t sees key u.
+  bool visible(std::size_t t, std::size_t u) const {
+    if (causal && u > t) return false;
+    const std::size_t distance = u > t ? u - t : t - u;
+    return window == 0 || distance < window;
+  }
+  // The keys [k0, k1) that some query of [i0, i1) sees.
+  void key_span(std::size_t i0, std::size_t i1, std::size_t T, std::size_t* k0, std::size_t* k1) const {
+    *k0 = window && i0 + 1 > window ? i0 + 1 - window : 0;
+    *k1 = causal ? i1 : window ? std::min(T, i1 - 1 + window) : T;
+  }
+};
+
 struct Layer {
-  Matrix attn_gamma, attn_beta, qkv_w, qkv_b, out_w, out_b;
+  Matrix attn_gamma, attn_beta, qkv_w, qkv_b, sinks, out_w, out_b;
   Matrix ffn_gamma, ffn_beta, up_w, up_b, down_w, down_b;
 };
 
-Layer load_layer(const Weights& w, unsigned l, std::size_t H) {
+Layer load_layer(const Weights& w, unsigned l, std::size_t H, const Attention& at) {
   const std::string p = "ring_" + std::to_string(l) + "_";
+  const std::size_t Q = at.qkv_width();
   Layer L;
   L.attn_gamma = fetch(w, p + "attn_norm.gamma", H);
   L.attn_beta = fetch(w, p + "attn_norm.beta", H);
-  L.qkv_w = fetch(w, p + "qkv.kernel", H * 3 * H);
-  L.qkv_b = fetch(w, p + "qkv.bias", 3 * H);
+  L.qkv_w = fetch(w, p + "qkv.kernel", H * Q);
+  L.qkv_b = fetch(w, p + "qkv.bias", Q);
+  if (at.sinks) L.sinks = fetch(w, p + "attn_sinks", at.heads);
   L.out_w = fetch(w, p + "out_proj.kernel", H * H);
   L.out_b = fetch(w, p + "out_proj.bias", H);
   L.ffn_gamma = fetch(w, p + "ffn_norm.gamma", H);
@@ -159,48 +191,61 @@ Layer load_layer(const Weights& w, unsigned l, std::size_t H) {
   return L;
 }
 
-// Causal multi-head attention for query rows [r0, T): writes concat_j(O_j) into
-// rows [r0, T) of out ([T, H]). qkv is [T, 3H].
-void attention(std::size_t T, std::size_t H, std::size_t heads, std::size_t r0, const Matrix& qkv,
-               Matrix* out) {
-  const std::size_t D = H / heads;
+// Multi-head attention for query rows [r0, T): writes concat_j(O_j) into rows
+// [r0, T) of out ([T, H]). qkv is [T, (heads + 2 kv_heads) D]: Q of every head, then
+// K of every kv head, then V of every kv head. Query head j reads kv head
+// j / (heads / kv_heads). Scores are q.k / sqrt(D), then c tanh(s / c) with a cap c;
+// keys a query does not see get probability 0; a sink adds exp(sink_j) to the
+// softmax denominator.
+void attention(std::size_t T, std::size_t H, const Attention& at, std::size_t r0, const Matrix& qkv,
+               const Matrix& sinks, Matrix* out) {
+  const std::size_t D = at.D, W = at.qkv_width();
+  const std::size_t group = at.heads / at.kv_heads;  // query heads per kv head
   const double scale = 1.0 / std::sqrt(static_cast<double>(D));
   constexpr std::size_t kRows = 64;  // query rows per block
   Matrix q(T * D), kt(D * T), v(T * D), s(kRows * T);
-  for (std::size_t j = 0; j < heads; ++j) {
+  for (std::size_t j = 0; j < at.heads; ++j) {
+    const std::size_t g = j / group;
+    const double* kcol = qkv.data() + at.heads * D + g * D;
+    const double* vcol = qkv.data() + (at.heads + at.kv_heads) * D + g * D;
     // Gather head j: Q [T, D], K^T [D, T] (so the scores are a plain GEMM), V [T, D].
     for (std::size_t t = 0; t < T; ++t) {
-      const double* row = qkv.data() + t * 3 * H;
       for (std::size_t d = 0; d < D; ++d) {
-        q[t * D + d] = row[j * D + d];
-        kt[d * T + t] = row[H + j * D + d];
-        v[t * D + d] = row[2 * H + j * D + d];
+        q[t * D + d] = qkv[t * W + j * D + d];
+        kt[d * T + t] = kcol[t * W + d];
+        v[t * D + d] = vcol[t * W + d];
       }
     }
+    const double sink = at.sinks ? sinks[j] : -std::numeric_limits<double>::infinity();
     for (std::size_t i0 = r0; i0 < T; i0 += kRows) {
       const std::size_t i1 = std::min(T, i0 + kRows);
       const std::size_t m = i1 - i0;
-      // Scores of query rows [i0, i1) against keys [0, i1): S = Q K^T.
-      gemm(m, i1, D, q.data() + i0 * D, D, kt.data(), T, s.data(), i1);
+      std::size_t k0, k1;
+      at.key_span(i0, i1, T, &k0, &k1);
+      const std::size_t n = k1 - k0;
+      // Scores of query rows [i0, i1) against keys [k0, k1): S = Q K^T.
+      gemm(m, n, D, q.data() + i0 * D, D, kt.data() + k0, T, s.data(), n);
       for (std::size_t r = 0; r < m; ++r) {
-        const std::size_t t = i0 + r;  // query position: keys 0..t are visible
-        double* srow = s.data() + r * i1;
-        double mx = -std::numeric_limits<double>::infinity();
-        for (std::size_t u = 0; u <= t; ++u) {
-          srow[u] *= scale;
-          mx = std::max(mx, srow[u]);
+        const std::size_t t = i0 + r;  // query position
+        double* srow = s.data() + r * n;
+        double mx = sink;
+        for (std::size_t u = k0; u < k1; ++u) {
+          double& x = srow[u - k0];
+          x *= scale;
+          if (at.softcap > 0.0) x = at.softcap * std::tanh(x / at.softcap);
+          if (at.visible(t, u)) mx = std::max(mx, x);
         }
-        double sum = 0.0;
-        for (std::size_t u = 0; u <= t; ++u) {
-          srow[u] = std::exp(srow[u] - mx);
-          sum += srow[u];
+        double sum = at.sinks ? std::exp(sink - mx) : 0.0;
+        for (std::size_t u = k0; u < k1; ++u) {
+          double& x = srow[u - k0];
+          x = at.visible(t, u) ? std::exp(x - mx) : 0.0;  // masked keys get 0
+          sum += x;
         }
         const double inv = 1.0 / sum;
-        for (std::size_t u = 0; u <= t; ++u) srow[u] *= inv;
-        for (std::size_t u = t + 1; u < i1; ++u) srow[u] = 0.0;  // causal mask
+        for (std::size_t u = 0; u < n; ++u) srow[u] *= inv;
       }
       // O_j[i0:i1] = P V, written straight into head j's columns of out.
-      gemm(m, D, i1, s.data(), i1, v.data(), D, out->data() + i0 * H + j * D, H);
+      gemm(m, D, n, s.data(), n, v.data() + k0 * D, D, out->data() + i0 * H + j * D, H);
     }
   }
 }
@@ -210,11 +255,13 @@ void attention(std::size_t T, std::size_t H, std::size_t heads, std::size_t r0, 
 Matrix forward(const ringrt::ModelOptions& o, const Weights& w, const float* x, std::size_t T,
                bool last_only) {
   const std::size_t E = o.embed_dim, H = o.hidden_size, heads = o.num_heads;
-  if (T == 0 || E == 0 || H == 0 || heads == 0 || H % heads != 0) {
-    std::fprintf(stderr, "ringrt_ref: bad arguments (T=%zu E=%zu H=%zu heads=%zu)\n", T, E, H,
-                 heads);
+  const std::size_t kv_heads = o.num_kv_heads ? o.num_kv_heads : heads;
+  if (T == 0 || E == 0 || H == 0 || heads == 0 || H % heads != 0 || heads % kv_heads != 0) {
+    std::fprintf(stderr, "ringrt_ref: bad arguments (T=%zu E=%zu H=%zu heads=%zu kv_heads=%zu)\n", T,
+                 E, H, heads, kv_heads);
     std::abort();
   }
+  const Attention at(o);
   Matrix h(T * H);
   if (E != H) {
     const Matrix w_in = fetch(w, "input_projection.kernel", E * H);
@@ -225,16 +272,17 @@ Matrix forward(const ringrt::ModelOptions& o, const Weights& w, const float* x, 
     for (std::size_t i = 0; i < T * H; ++i) h[i] = x[i];
   }
 
-  Matrix a(T * H), qkv(T * 3 * H), att(T * H), proj(T * H), up(T * 4 * H);
+  const std::size_t Q = at.qkv_width();
+  Matrix a(T * H), qkv(T * Q), att(T * H), proj(T * H), up(T * 4 * H);
   for (unsigned l = 1; l <= o.num_layers; ++l) {
-    const Layer L = load_layer(w, l, H);
+    const Layer L = load_layer(w, l, H, at);
     // The last layer's outputs are only needed for the rows we return; its keys and
     // values still come from every row.
     const std::size_t r0 = (last_only && l == o.num_layers) ? T - 1 : 0;
     for (std::size_t t = 0; t < T; ++t)
       layer_norm_row(h.data() + t * H, H, L.attn_gamma, L.attn_beta, a.data() + t * H);
-    dense(0, T, H, 3 * H, a.data(), L.qkv_w, L.qkv_b, qkv.data());
-    attention(T, H, heads, r0, qkv, &att);
+    dense(0, T, H, Q, a.data(), L.qkv_w, L.qkv_b, qkv.data());
+    attention(T, H, at, r0, qkv, L.sinks, &att);
     dense(r0, T, H, H, att.data(), L.out_w, L.out_b, proj.data());
     for (std::size_t i = r0 * H; i < T * H; ++i) h[i] += proj[i];
     for (std::size_t t = r0; t < T; ++t)

@@ -1,6 +1,7 @@
-// A naive, double-precision reference of the model in shared/MODEL.md, written
-// straight from the math and independent of any runtime code. Tests compare the
-// runtime's float32 results against it.
+// A naive, double-precision reference of the model in shared/MODEL.md and of the
+// ring_encoder architecture with every attention option (README.md, "Model
+// architectures"), written straight from the math and independent of any runtime
+// code. Tests compare the runtime's float32 results against it.
 #pragma once
 
 #include <cstddef>
@@ -12,13 +13,16 @@
 
 namespace ringrt_ref {
 
-// MODEL.md tensor names ("ring_1_qkv.kernel", ...) -> row-major float values.
-// Kernels are stored [in, out]. A missing or wrongly sized tensor aborts with a
+// MODEL.md tensor names ("ring_1_qkv.kernel", ...; "ring_1_attn_sinks" with
+// attention_sinks) -> row-major float values. Kernels are stored [in, out]; the
+// qkv kernel is [H, (num_heads + 2 num_kv_heads) * head_dim]. A missing or wrongly sized tensor aborts with a
 // message on stderr (this is test code).
 using Weights = std::map<std::string, std::vector<float>>;
 
 // x: T*E floats, row-major [T, E]. Returns the final-normed output of every
-// timestep, T*H doubles row-major [T, H]. T must be >= 1.
+// timestep, T*H doubles row-major [T, H]. T must be >= 1. The options' architecture
+// is not consulted: the attention options define the computation (an Edifice model
+// has their defaults), and num_kv_heads 0 means num_heads.
 std::vector<double> forward_all(const ringrt::ModelOptions& o, const Weights& w, const float* x,
                                 std::size_t T);
 

@@ -10,118 +10,11 @@
 #include <string>
 #include <vector>
 
-#include "reference_model.hpp"
+#include "reference_test_util.hpp"
 
 namespace {
 
-using ringrt::ModelOptions;
-using ringrt_ref::Weights;
-
-ModelOptions options(uint32_t E, uint32_t H, uint32_t heads, uint32_t layers) {
-  ModelOptions o;
-  o.embed_dim = E;
-  o.hidden_size = H;
-  o.num_heads = heads;
-  o.num_layers = layers;
-  return o;
-}
-
-std::string lname(uint32_t l, const char* suffix) {
-  return "ring_" + std::to_string(l) + "_" + suffix;
-}
-
-// Every tensor of MODEL.md, filled with small random values (gammas around 1).
-Weights random_weights(const ModelOptions& o, uint32_t seed) {
-  std::mt19937 rng(seed);
-  std::uniform_real_distribution<float> u(-0.5f, 0.5f);
-  const size_t E = o.embed_dim, H = o.hidden_size;
-  Weights w;
-  auto fill = [&](const std::string& name, size_t n, float offset = 0.0f) {
-    std::vector<float> v(n);
-    for (float& x : v) x = offset + u(rng);
-    w[name] = v;
-  };
-  if (E != H) {
-    fill("input_projection.kernel", E * H);
-    fill("input_projection.bias", H);
-  }
-  for (uint32_t l = 1; l <= o.num_layers; ++l) {
-    fill(lname(l, "attn_norm.gamma"), H, 1.0f);
-    fill(lname(l, "attn_norm.beta"), H);
-    fill(lname(l, "qkv.kernel"), H * 3 * H);
-    fill(lname(l, "qkv.bias"), 3 * H);
-    fill(lname(l, "out_proj.kernel"), H * H);
-    fill(lname(l, "out_proj.bias"), H);
-    fill(lname(l, "ffn_norm.gamma"), H, 1.0f);
-    fill(lname(l, "ffn_norm.beta"), H);
-    fill(lname(l, "ffn_up.kernel"), H * 4 * H);
-    fill(lname(l, "ffn_up.bias"), 4 * H);
-    fill(lname(l, "ffn_down.kernel"), 4 * H * H);
-    fill(lname(l, "ffn_down.bias"), H);
-  }
-  fill("final_norm.gamma", H, 1.0f);
-  fill("final_norm.beta", H);
-  return w;
-}
-
-std::vector<float> random_input(size_t n, uint32_t seed) {
-  std::mt19937 rng(seed);
-  std::normal_distribution<float> nd(0.0f, 1.0f);
-  std::vector<float> x(n);
-  for (float& v : x) v = nd(rng);
-  return x;
-}
-
-// ---- tiny independent helpers (used by the closed-form and triple-loop checks) ----
-
-std::vector<double> D(const Weights& w, const std::string& name) {
-  const std::vector<float>& v = w.at(name);
-  return std::vector<double>(v.begin(), v.end());
-}
-
-std::vector<double> layer_norm(const std::vector<double>& x, const std::vector<double>& g,
-                               const std::vector<double>& b) {
-  const size_t n = x.size();
-  double mean = 0;
-  for (double v : x) mean += v;
-  mean /= n;
-  double var = 0;
-  for (double v : x) var += (v - mean) * (v - mean);
-  var /= n;
-  std::vector<double> y(n);
-  for (size_t i = 0; i < n; ++i) y[i] = (x[i] - mean) / std::sqrt(var + 1e-5) * g[i] + b[i];
-  return y;
-}
-
-// y = x * W[:, col0 : col0 + out] + b[col0 : col0 + out], W stored [in, ld].
-std::vector<double> matvec(const std::vector<double>& x, const std::vector<double>& W, size_t ld,
-                           const std::vector<double>& b, size_t col0, size_t out) {
-  std::vector<double> y(out);
-  for (size_t c = 0; c < out; ++c) {
-    double s = b[col0 + c];
-    for (size_t r = 0; r < x.size(); ++r) s += x[r] * W[r * ld + col0 + c];
-    y[c] = s;
-  }
-  return y;
-}
-
-double gelu(double x) { return 0.5 * x * (1.0 + std::erf(x / std::sqrt(2.0))); }
-
-// h + gelu(LN(h) W_up + b_up) W_down + b_down for one row.
-std::vector<double> ffn_residual(const Weights& w, uint32_t l, std::vector<double> h) {
-  const size_t H = h.size();
-  const std::vector<double> f =
-      layer_norm(h, D(w, lname(l, "ffn_norm.gamma")), D(w, lname(l, "ffn_norm.beta")));
-  std::vector<double> up =
-      matvec(f, D(w, lname(l, "ffn_up.kernel")), 4 * H, D(w, lname(l, "ffn_up.bias")), 0, 4 * H);
-  for (double& v : up) v = gelu(v);
-  const std::vector<double> down =
-      matvec(up, D(w, lname(l, "ffn_down.kernel")), H, D(w, lname(l, "ffn_down.bias")), 0, H);
-  for (size_t i = 0; i < H; ++i) h[i] += down[i];
-  return h;
-}
-
-// -------------------------------------------------------------------------------
+using namespace reftest;
 
 // With a single timestep every head's softmax is over one key, so its weight is
 // exactly 1 and attention returns V. The block then has the closed form
@@ -199,59 +92,8 @@ TEST(Reference, SingleTimestepReducesToClosedForm) {
 // Two heads: p1 = 0.88079498 (head 0), 0.98201308 (head 1); row 1 d = 0.0089289,
 //   s1 = 0.94262912  ->  y = [2.1249996, -1.2499998, 2.0102582, -1.1926291].
 // (The tests also pin these literals, computed separately in Python, to 1e-12.)
-Weights hand_weights() {
-  Weights w;
-  w["ring_1_attn_norm.gamma"] = {1, 1};
-  w["ring_1_attn_norm.beta"] = {0, 0};
-  w["ring_1_qkv.kernel"] = {1, 0, 1, 0, 1, 0,  //
-                            0, 1, 0, 2, 0, 1};
-  w["ring_1_qkv.bias"] = {0, 0, 0, 0, 0.5f, 0};
-  w["ring_1_out_proj.kernel"] = {1, 1,  //
-                                 0, 1};
-  w["ring_1_out_proj.bias"] = {0, -1};
-  w["ring_1_ffn_norm.gamma"] = {1, 1};
-  w["ring_1_ffn_norm.beta"] = {0, 0};
-  std::vector<float> up(2 * 8, 0.0f);
-  up[0 * 8 + 0] = 1;
-  up[1 * 8 + 1] = 2;
-  w["ring_1_ffn_up.kernel"] = up;
-  std::vector<float> up_b(8, 0.0f);
-  up_b[1] = 0.5f;
-  w["ring_1_ffn_up.bias"] = up_b;
-  std::vector<float> down(8 * 2, 0.75f);
-  down[0] = 1, down[1] = 0, down[2] = 0, down[3] = 1;
-  w["ring_1_ffn_down.kernel"] = down;
-  w["ring_1_ffn_down.bias"] = {0, -4.625f};
-  w["final_norm.gamma"] = {2, 1};
-  w["final_norm.beta"] = {0.125f, -0.25f};
-  return w;
-}
-
-double ln2(double p, double q) {  // first component of LN([p, q]) with gamma 1, beta 0
-  const double d = (p - q) / 2;
-  return d / std::sqrt(d * d + 1e-5);
-}
-
-// The last three lines of the derivation, from h' to y.
-std::vector<double> hand_tail(double h0, double h1) {
-  const double e = ln2(h0, h1);
-  const double g0 = h0 + gelu(e);
-  const double g1 = h1 + gelu(0.5 - 2 * e) - 4.625;
-  const double s = ln2(g0, g1);
-  return {2 * s + 0.125, -s - 0.25};
-}
-
-std::vector<double> hand_expected(double da, double db) {
-  const double c = 1.0 / std::sqrt(1.0 + 1e-5);
-  std::vector<double> y = hand_tail(3.5 + c, 0.5);
-  const std::vector<double> y1 = hand_tail(1.0 - c * da, 2.0 + c * (db - da));
-  y.insert(y.end(), y1.begin(), y1.end());
-  return y;
-}
-
-double sigmoid(double z) { return 1.0 / (1.0 + std::exp(-z)); }
-
-const std::vector<float> kHandInput = {3.0f, 1.0f, 0.5f, 2.5f};
+// hand_weights() and hand_expected() (reference_test_util) hold the weights and
+// the derivation from h' on.
 
 TEST(Reference, HandComputedOneHead) {
   const double c2 = 1.0 / (1.0 + 1e-5);  // c^2
@@ -376,57 +218,9 @@ TEST(Reference, LastOutputOfOneLayerIgnoresOrderOfEarlierTokens) {
   EXPECT_GT(diff, 1e-6);
 }
 
-// An independent O(T^2) triple-loop version of MODEL.md, sharing no code with the
-// reference's blocked GEMM; sizes chosen to hit every tile edge (H = 12 with 3 heads
-// of 4, T = 70 crosses the 64-row attention block, E = 5 projects).
-std::vector<double> triple_loop(const ModelOptions& o, const Weights& w,
-                                const std::vector<float>& x, size_t T) {
-  const size_t E = o.embed_dim, H = o.hidden_size, nh = o.num_heads, Dh = H / nh;
-  std::vector<std::vector<double>> h(T);
-  for (size_t t = 0; t < T; ++t) {
-    const std::vector<double> xt(x.begin() + t * E, x.begin() + (t + 1) * E);
-    h[t] = E != H
-               ? matvec(xt, D(w, "input_projection.kernel"), H, D(w, "input_projection.bias"), 0, H)
-               : xt;
-  }
-  for (uint32_t l = 1; l <= o.num_layers; ++l) {
-    std::vector<std::vector<double>> qkv(T);
-    for (size_t t = 0; t < T; ++t)
-      qkv[t] = matvec(
-          layer_norm(h[t], D(w, lname(l, "attn_norm.gamma")), D(w, lname(l, "attn_norm.beta"))),
-          D(w, lname(l, "qkv.kernel")), 3 * H, D(w, lname(l, "qkv.bias")), 0, 3 * H);
-    for (size_t t = 0; t < T; ++t) {
-      std::vector<double> o_t(H, 0.0);
-      for (size_t j = 0; j < nh; ++j) {
-        std::vector<double> s(t + 1);
-        double mx = -std::numeric_limits<double>::infinity();
-        for (size_t u = 0; u <= t; ++u) {
-          double dot = 0;
-          for (size_t d = 0; d < Dh; ++d) dot += qkv[t][j * Dh + d] * qkv[u][H + j * Dh + d];
-          s[u] = dot / std::sqrt(static_cast<double>(Dh));
-          mx = std::max(mx, s[u]);
-        }
-        double sum = 0;
-        for (size_t u = 0; u <= t; ++u) sum += (s[u] = std::exp(s[u] - mx));
-        for (size_t u = 0; u <= t; ++u)
-          for (size_t d = 0; d < Dh; ++d)
-            o_t[j * Dh + d] += s[u] / sum * qkv[u][2 * H + j * Dh + d];
-      }
-      const std::vector<double> proj =
-          matvec(o_t, D(w, lname(l, "out_proj.kernel")), H, D(w, lname(l, "out_proj.bias")), 0, H);
-      for (size_t i = 0; i < H; ++i) h[t][i] += proj[i];
-    }
-    for (size_t t = 0; t < T; ++t) h[t] = ffn_residual(w, l, h[t]);
-  }
-  std::vector<double> y;
-  for (size_t t = 0; t < T; ++t) {
-    const std::vector<double> yt =
-        layer_norm(h[t], D(w, "final_norm.gamma"), D(w, "final_norm.beta"));
-    y.insert(y.end(), yt.begin(), yt.end());
-  }
-  return y;
-}
-
+// The reference against the independent triple loop (reference_test_util), which
+// shares no code with its blocked GEMM; sizes chosen to hit every tile edge (H = 12
+// with 3 heads of 4, T = 70 crosses the 64-row attention block, E = 5 projects).
 TEST(Reference, MatchesIndependentTripleLoop) {
   struct Case {
     uint32_t E, H, heads, layers;

@@ -26,6 +26,19 @@ ModelOptions small_options(uint32_t embed, uint32_t hidden, uint32_t heads, uint
   return o;
 }
 
+ModelOptions ring_encoder_options(uint32_t embed, uint32_t hidden, uint32_t heads, uint32_t layers, bool causal,
+                                  uint32_t kv_heads, uint32_t sliding_window, float logit_softcap,
+                                  bool attention_sinks) {
+  ModelOptions o = small_options(embed, hidden, heads, layers);
+  o.architecture = Architecture::kRingEncoder;
+  o.causal = causal;
+  o.num_kv_heads = kv_heads ? kv_heads : heads;
+  o.sliding_window = sliding_window;
+  o.logit_softcap = logit_softcap;
+  o.attention_sinks = attention_sinks;
+  return o;
+}
+
 ModelOptions edifice_default_options() {
   ModelOptions o;
   o.embed_dim = 288;

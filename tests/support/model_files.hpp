@@ -28,13 +28,19 @@ using convert::write_safetensors;
 // `header_json`, the header verbatim, then `data`. For malformed-input tests.
 std::string raw_safetensors(const std::string& header_json, const std::string& data);
 
-// Writes `options` as a JSON config with all seven keys.
+// Writes `options` as a JSON config: MODEL.md's seven keys, and for ring_encoder
+// also "architecture" and the five attention options.
 void write_config(const std::string& path, const ModelOptions& options);
 
 // The Edifice defaults: embed 288, hidden 256, 4 heads, 4 layers, 4 chunks, window 60.
 ModelOptions edifice_default_options();
 // Options with the given sizes and the other options at their defaults.
 ModelOptions small_options(uint32_t embed, uint32_t hidden, uint32_t heads, uint32_t layers);
+// The same sizes as a ring_encoder model with the given attention options (the
+// defaults are Edifice's attention; kv_heads 0 means num_heads, stored resolved).
+ModelOptions ring_encoder_options(uint32_t embed, uint32_t hidden, uint32_t heads, uint32_t layers,
+                                  bool causal = true, uint32_t kv_heads = 0, uint32_t sliding_window = 0,
+                                  float logit_softcap = 0.0f, bool attention_sinks = false);
 
 // Deterministic weights, the same as `ringrt-synth --seed seed` writes (before
 // rounding to a narrower --dtype). See converter/synthetic_model.hpp.
