@@ -1,3 +1,4 @@
+#include <cmath>
 #include "ring_rig.hpp"
 
 #include <new>
@@ -100,8 +101,10 @@ Status RingRig::init(uint32_t P, uint32_t C, uint32_t heads, uint32_t D, uint64_
   }
   qkv_ = buffer(ringrt::kPlanQkv);
   attention_ = buffer(ringrt::kPlanAttention);
-  ring_.bind(ringrt::RingGeometry{P, C, heads, D}, slots_, workers_, buffer(ringrt::kPlanQueries), store_.get(),
-             &threads_);
+  ringrt::AttentionRule rule;  // causal, no window, no cap: the Edifice attention
+  rule.scale = 1.0f / std::sqrt(static_cast<float>(D));
+  ring_.bind(ringrt::RingGeometry{P, C, heads, heads, D, 3 * heads * D}, rule, nullptr, slots_, workers_,
+             buffer(ringrt::kPlanQueries), store_.get(), &threads_);
   return Status::Ok();
 }
 
@@ -121,7 +124,7 @@ Status RingRig::run(uint64_t tokens) {
   const std::size_t round = static_cast<std::size_t>(P_) * C_;
   for (uint64_t start = 0; start < tokens; start += round) {
     const std::size_t rows = tokens - start < round ? static_cast<std::size_t>(tokens - start) : round;
-    RINGRT_RETURN_IF_ERROR(ring_.run(0, start, rows, qkv_, attention_));
+    RINGRT_RETURN_IF_ERROR(ring_.run(0, start, rows, qkv_, attention_, start + rows));
   }
   return Status::Ok();
 }

@@ -21,6 +21,8 @@ struct KvGeometry {
   uint32_t head_dim;
   uint64_t capacity;  // positions
   uint32_t chunk;     // the ring's chunk: reads are of whole chunks [iC, iC + n)
+  uint32_t k_column = 0;  // K's first column in a qkv row (V follows K's heads * head_dim); 0: heads * head_dim
+  uint32_t key_column() const { return k_column ? k_column : heads * head_dim; }
 };
 
 // One head's chunk of n positions. Keys: n rows of head_dim floats, `stride`
@@ -34,7 +36,7 @@ class KvStore {
  public:
   virtual ~KvStore() = default;
   // Copies K and V of rows [0, rows) from `qkv` (row stride `qkv_stride`, K at
-  // column H, V at 2H) to positions [start, start + rows) of `layer`.
+  // column key_column(), V right after it) to positions [start, start + rows) of `layer`.
   virtual Status write(uint32_t layer, uint64_t start, std::size_t rows, const float* qkv,
                        std::size_t qkv_stride) = 0;
   // Chunk [start, start + n) of one head, start a multiple of the chunk and n <= chunk.

@@ -192,11 +192,11 @@ Status FileKvStore::write(uint32_t layer, uint64_t start, std::size_t rows, cons
       const uint64_t pos = start + done;
       const std::size_t in_block = static_cast<std::size_t>(pos % C);
       const std::size_t n = rows - done < C - in_block ? rows - done : C - in_block;
-      const float* k_src = qkv + done * qkv_stride + H + j * D;
+      const float* k_src = qkv + done * qkv_stride + g_.key_column() + j * D;
       for (std::size_t r = 0; r < n; ++r) std::memcpy(staging_ + r * D, k_src + r * qkv_stride, D * sizeof(float));
       bool ok = full_pwrite(fd_, staging_, n * D * sizeof(float),
                             region(layer, KvKind::kKey, j, pos) + in_block * D * sizeof(float));
-      const float* v_src = qkv + done * qkv_stride + 2 * H + j * D;
+      const float* v_src = qkv + done * qkv_stride + g_.key_column() + H + j * D;
       for (std::size_t d = 0; d < D; ++d) {
         for (std::size_t r = 0; r < n; ++r) staging_[d * n + r] = v_src[r * qkv_stride + d];
       }

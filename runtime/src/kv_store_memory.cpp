@@ -15,10 +15,10 @@ Status MemoryKvStore::write(uint32_t layer, uint64_t start, std::size_t rows, co
   const std::size_t D = g_.head_dim, H = static_cast<std::size_t>(g_.heads) * D;
   for (uint32_t j = 0; j < g_.heads; ++j) {
     float* k = head_base(layer, KvKind::kKey, j) + start * D;
-    const float* k_src = qkv + H + j * D;
+    const float* k_src = qkv + g_.key_column() + j * D;
     for (std::size_t r = 0; r < rows; ++r) std::memcpy(k + r * D, k_src + r * qkv_stride, D * sizeof(float));
     float* vt = head_base(layer, KvKind::kValue, j) + start;
-    const float* v_src = qkv + 2 * H + j * D;
+    const float* v_src = qkv + g_.key_column() + H + j * D;
     for (std::size_t d = 0; d < D; ++d) {
       float* row = vt + d * g_.capacity;
       for (std::size_t r = 0; r < rows; ++r) row[r] = v_src[r * qkv_stride + d];

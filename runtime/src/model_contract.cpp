@@ -120,10 +120,10 @@ Status check_runtime_support(const ModelOptions& o) {
   // attention_option order. Set an entry once the runtime implements that option.
   constexpr bool kRuns[kAttentionOptionCount] = {
       false,  // causal = false
-      false,  // num_kv_heads != num_heads
-      false,  // sliding_window > 0
-      false,  // logit_softcap > 0
-      false,  // attention_sinks
+      true,   // num_kv_heads != num_heads
+      true,   // sliding_window > 0
+      true,   // logit_softcap > 0
+      true,   // attention_sinks
   };
   for (std::size_t i = 0; i < kAttentionOptionCount; ++i) {
     const AttentionOption a = attention_option(o, i);

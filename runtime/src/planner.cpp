@@ -68,6 +68,7 @@ Status plan_buffers(const ModelOptions& m, bool weights_f16, const SessionOption
       parse_kv_store(o.kv_store, &details->file_store, details->store_path, sizeof details->store_path));
   const std::size_t P = resolve_workers(o.workers), C = o.chunk;
   const std::size_t E = m.embed_dim, H = m.hidden_size, heads = m.num_heads, D = m.head_dim(), L = m.num_layers;
+  const std::size_t G = m.kv_heads(), W = m.qkv_width();  // kv heads; floats per qkv row
   const uint64_t rows = P * C;
   const uint32_t ranks = o.transport ? o.transport->ranks() : 1;
   if (ranks == 0) return Status::Error(StatusCode::kInvalidArgument, "the transport has no ranks");
@@ -83,7 +84,7 @@ Status plan_buffers(const ModelOptions& m, bool weights_f16, const SessionOption
   const uint64_t positions = ranks > 1 ? ShardSchedule{ranks, rows}.share_capacity(o.max_context) : o.max_context;
 
   // XNNPACK operator footprints, measured by creating each shape once.
-  const FcShape dense[5] = {{E, H, E, H, true}, {H, 3 * H, H, 3 * H, true}, {H, H, H, H, true},
+  const FcShape dense[5] = {{E, H, E, H, true}, {H, W, H, W, true}, {H, H, H, H, true},
                             {H, 4 * H, H, 4 * H, true}, {4 * H, H, 4 * H, H, true}};
   for (int i = 0; i < 5; ++i) {
     details->dense_bytes[i] = 0;
@@ -91,7 +92,7 @@ Status plan_buffers(const ModelOptions& m, bool weights_f16, const SessionOption
     RINGRT_RETURN_IF_ERROR(FullyConnected::footprint(dense[i], &details->dense_bytes[i]));
     details->dense_bytes[i] = round_up(details->dense_bytes[i] + 4096, kAlign);
   }
-  const FcShape k_op{D, C, 3 * H, C, false}, v_op{C, D, C, D, true};
+  const FcShape k_op{D, C, W, C, false}, v_op{C, D, C, D, true};
   RINGRT_RETURN_IF_ERROR(FullyConnected::footprint(k_op, &details->slot_op_bytes[0]));
   RINGRT_RETURN_IF_ERROR(FullyConnected::footprint(v_op, &details->slot_op_bytes[1]));
   for (std::size_t& b : details->slot_op_bytes) b = round_up(b + 4096, kAlign);
@@ -111,7 +112,7 @@ Status plan_buffers(const ModelOptions& m, bool weights_f16, const SessionOption
   set(kPlanInput, "activations.input", floats(rows * E));
   set(kPlanResidual, "activations.residual", floats(rows * H));
   set(kPlanNormed, "activations.normed", floats(rows * H));
-  set(kPlanQkv, "activations.qkv", floats(rows * 3 * H));
+  set(kPlanQkv, "activations.qkv", floats(rows * W));
   set(kPlanAttention, "activations.attention", floats(rows * H));
   set(kPlanFfn, "activations.ffn", floats(rows * 4 * H));
   set(kPlanScores, "ring.scores", P * floats(C * M));
@@ -120,20 +121,21 @@ Status plan_buffers(const ModelOptions& m, bool weights_f16, const SessionOption
   set(kPlanPartials, "ring.keysplit_partials", P * floats(S * H));
   set(kPlanQueries, "ring.keysplit_queries", floats(heads * S * D));
   set(kPlanNormWeights, "weights.norms", floats((2 * L + 1) * 2 * H));
+  set(kPlanSinks, "weights.sinks", m.attention_sinks ? floats(L * heads) : 0);
   set(kPlanF16Scratch, "weights.f16_scratch", details->f16_scratch_floats ? floats(details->f16_scratch_floats) : 0);
   uint64_t dense_total = details->dense_bytes[0];
   for (int i = 1; i < 5; ++i) dense_total += L * details->dense_bytes[i];
   set(kPlanDenseOps, "xnnpack.dense_ops", dense_total);
-  set(kPlanSlotOps, "xnnpack.ring_slots", (P + 1) * heads * (details->slot_op_bytes[0] + details->slot_op_bytes[1]));
+  set(kPlanSlotOps, "xnnpack.ring_slots", (P + 1) * G * (details->slot_op_bytes[0] + details->slot_op_bytes[1]));
   set(kPlanKeySplitOps, "xnnpack.keysplit_ops", P * (heads * details->split_op_bytes[0] + details->split_op_bytes[1]));
   set(kPlanOutput, "output.last", floats(H));
   const bool file = details->file_store;
-  set(kPlanSlotBuffers, "ring.slot_buffers", (P + 1) * floats(2 * heads * C * D));
-  const std::size_t message = RingExchange::message_floats(static_cast<uint32_t>(heads), static_cast<uint32_t>(D),
+  set(kPlanSlotBuffers, "ring.slot_buffers", (P + 1) * floats(2 * G * C * D));
+  const std::size_t message = RingExchange::message_floats(static_cast<uint32_t>(G), static_cast<uint32_t>(D),
                                                           static_cast<uint32_t>(C));
   set(kPlanExchange, "ring.exchange_messages", ranks > 1 ? 3 * floats(message) + floats(C * D) : 0);
   set(kPlanKvStaging, "kv.write_staging", file ? floats(rows * D) : 0);
-  set(kPlanKvStore, "kv.store", file ? 0 : floats(L * 2 * positions * H));
+  set(kPlanKvStore, "kv.store", file ? 0 : floats(L * 2 * positions * G * D));
 
   plan->count = 0;
   uint64_t offset = 0;
@@ -143,8 +145,8 @@ Status plan_buffers(const ModelOptions& m, bool weights_f16, const SessionOption
   }
   plan->count = kPlanCount;
   plan->arena_bytes = round_up(offset, 4096);
-  const KvGeometry geometry{static_cast<uint32_t>(L), static_cast<uint32_t>(heads), static_cast<uint32_t>(D),
-                            positions, static_cast<uint32_t>(C)};
+  const KvGeometry geometry{static_cast<uint32_t>(L), static_cast<uint32_t>(G), static_cast<uint32_t>(D),
+                            positions, static_cast<uint32_t>(C), static_cast<uint32_t>(heads * D)};
   plan->kv_bytes = file ? FileKvStore::file_bytes(geometry) : bytes[kPlanKvStore];
   plan->kv_in_arena = !file;
   plan->workers = static_cast<uint32_t>(P);

@@ -24,6 +24,7 @@ enum PlanSlot : std::size_t {
   kPlanPartials,
   kPlanQueries,
   kPlanNormWeights,
+  kPlanSinks,
   kPlanF16Scratch,
   kPlanDenseOps,
   kPlanSlotOps,

@@ -18,13 +18,13 @@ namespace ringrt {
 struct RingScheduler::Split {
   RingScheduler* self;
   uint32_t layer;
-  uint64_t start, end;
+  uint64_t start, end;  // queries at start + q; keys [0, end)
   std::size_t rows;
   const float* qkv;
   float* attention;
-  uint64_t chunks;
+  uint64_t chunk0, chunks;  // KV chunks chunk0 .. chunk0 + chunks - 1 hold visible keys
   uint64_t step;
-  float scale;
+  uint64_t all_lo, all_hi;  // keys every query sees: [all_lo, all_hi)
   Status status[kMaxWorkers];
 };
 
@@ -46,70 +46,83 @@ void RingScheduler::split_setup_item(void* ctx, std::size_t w) {
 
 Status RingScheduler::split_chunk(Split& sp, std::size_t w, uint64_t chunk) {
   const std::size_t C = g_.chunk, D = g_.head_dim, heads = g_.heads, H = heads * D, M = state_rows();
-  const std::size_t R = sp.rows;
+  const std::size_t R = sp.rows, group = g_.heads / g_.kv_heads;
   RingWorkerBuffers& b = buffers_[w];
   const uint64_t key0 = chunk * C;
   const std::size_t nk = static_cast<std::size_t>(sp.end - key0 < C ? sp.end - key0 : C);
-  // Keys after some query (the round's own positions) are masked for that query.
-  const bool diagonal = key0 + nk > sp.start + 1;
+  // A chunk every query sees whole needs no mask (most of the history).
+  const bool masked = !(key0 >= sp.all_lo && key0 + nk <= sp.all_hi);
+  const float exp_scale = rule_.exp_scale();
   float* alpha = b.state + 2 * heads * M;
   float* shift = b.pv + D * R;  // after Oᵀ
   float* col_sum = shift + R;
   float* scratch = slots_[w].scratch;
-  for (std::size_t j = 0; j < heads; ++j) {
-    float* col_max = b.state + j * M;
-    float* sum = b.state + (heads + j) * M;
+  for (std::size_t g = 0; g < g_.kv_heads; ++g) {
     KvView k, vt;
-    RINGRT_RETURN_IF_ERROR(store_->read(sp.layer, static_cast<uint32_t>(j), KvKind::kKey, key0, nk, scratch, &k));
+    RINGRT_RETURN_IF_ERROR(store_->read(sp.layer, static_cast<uint32_t>(g), KvKind::kKey, key0, nk, scratch, &k));
     RINGRT_RETURN_IF_ERROR(
-        store_->read(sp.layer, static_cast<uint32_t>(j), KvKind::kValue, key0, nk, scratch + C * D, &vt));
-    float* st = b.scores;  // Sᵀ [nk][R]
-    RINGRT_RETURN_IF_ERROR(b.query_ops[j].run(nk, k.data, st, nullptr));
-    if (diagonal) {
+        store_->read(sp.layer, static_cast<uint32_t>(g), KvKind::kValue, key0, nk, scratch + C * D, &vt));
+    for (std::size_t j = g * group; j < (g + 1) * group; ++j) {
+      float* col_max = b.state + j * M;
+      float* sum = b.state + (heads + j) * M;
+      float* st = b.scores;  // Sᵀ [nk][R]
+      RINGRT_RETURN_IF_ERROR(b.query_ops[j].run(nk, k.data, st, nullptr));
+      rule_.transform(st, nk * R);
+      if (masked) {
+        for (std::size_t q = 0; q < R; ++q) {
+          uint64_t lo, hi;
+          rule_.visible(sp.start + q, sp.end, &lo, &hi);
+          for (std::size_t key = 0; key < nk; ++key) {
+            if (key0 + key < lo || key0 + key >= hi) st[key * R + q] = -INFINITY;
+          }
+        }
+      }
+      // Column maxima of this chunk, the new running max, and the rescale factors.
+      for (std::size_t q = 0; q < R; ++q) shift[q] = -INFINITY;
       for (std::size_t key = 0; key < nk; ++key) {
-        for (std::size_t q = 0; q < R; ++q) {
-          if (key0 + key > sp.start + q) st[key * R + q] = -INFINITY;
+        const float* row = st + key * R;
+        for (std::size_t q = 0; q < R; ++q) shift[q] = row[q] > shift[q] ? row[q] : shift[q];
+      }
+      for (std::size_t q = 0; q < R; ++q) {
+        const float m_new = shift[q] > col_max[q] ? shift[q] : col_max[q];
+        if (m_new == -INFINITY) {  // no visible key for this query yet
+          alpha[q] = 1.0f;
+          shift[q] = 0.0f;
+          continue;
         }
+        alpha[q] = std::exp((col_max[q] - m_new) * exp_scale);
+        col_max[q] = m_new;
+        shift[q] = m_new;
       }
-    }
-    // Column maxima of this chunk, the new running max, and the rescale factors.
-    for (std::size_t q = 0; q < R; ++q) shift[q] = -INFINITY;
-    for (std::size_t key = 0; key < nk; ++key) {
-      const float* row = st + key * R;
-      for (std::size_t q = 0; q < R; ++q) shift[q] = row[q] > shift[q] ? row[q] : shift[q];
-    }
-    for (std::size_t q = 0; q < R; ++q) {
-      const float m_new = shift[q] > col_max[q] ? shift[q] : col_max[q];
-      if (m_new == -INFINITY) {  // no visible key for this query yet
-        alpha[q] = 1.0f;
-        shift[q] = 0.0f;
-        continue;
-      }
-      alpha[q] = std::exp((col_max[q] - m_new) * sp.scale);
-      col_max[q] = m_new;
-      shift[q] = m_new;
-    }
-    std::memset(col_sum, 0, R * sizeof(float));
-    for (std::size_t key = 0; key < nk; ++key) {
-      float* row = st + key * R;
-      exp_shifted_each(row, shift, R, sp.scale);
-      if (diagonal) {
-        for (std::size_t q = 0; q < R; ++q) {
-          if (key0 + key > sp.start + q) row[q] = 0.0f;  // exactly zero, not exp(-87)
+      std::memset(col_sum, 0, R * sizeof(float));
+      for (std::size_t key = 0; key < nk; ++key) {
+        float* row = st + key * R;
+        if (masked) {
+          for (std::size_t q = 0; q < R; ++q) {  // masked scores: exactly zero, not exp(-87)
+            if (row[q] == -INFINITY) row[q] = shift[q];
+          }
+          exp_shifted_each(row, shift, R, exp_scale);
+          for (std::size_t q = 0; q < R; ++q) {
+            uint64_t lo, hi;
+            rule_.visible(sp.start + q, sp.end, &lo, &hi);
+            if (key0 + key < lo || key0 + key >= hi) row[q] = 0.0f;
+          }
+        } else {
+          exp_shifted_each(row, shift, R, exp_scale);
         }
+        for (std::size_t q = 0; q < R; ++q) col_sum[q] += row[q];
       }
-      for (std::size_t q = 0; q < R; ++q) col_sum[q] += row[q];
-    }
-    for (std::size_t q = 0; q < R; ++q) sum[q] = sum[q] * alpha[q] + col_sum[q];
-    // Oᵀ = Vᵀ · P: kernel Pᵀ [nk][R] given as [in][out]; input Vᵀ rows (its stride).
-    b.prob_op->destroy();
-    b.prob_pool->reset();
-    RINGRT_RETURN_IF_ERROR(b.prob_op->create(FcShape{nk, R, vt.stride, R, true}, st, nullptr, b.prob_pool));
-    RINGRT_RETURN_IF_ERROR(b.prob_op->run(D, vt.data, b.pv, nullptr));
-    for (std::size_t q = 0; q < R; ++q) {
-      float* acc = b.partial + q * H + j * D;
-      const float a = alpha[q];
-      for (std::size_t d = 0; d < D; ++d) acc[d] = acc[d] * a + b.pv[d * R + q];
+      for (std::size_t q = 0; q < R; ++q) sum[q] = sum[q] * alpha[q] + col_sum[q];
+      // Oᵀ = Vᵀ · P: kernel Pᵀ [nk][R] given as [in][out]; input Vᵀ rows (its stride).
+      b.prob_op->destroy();
+      b.prob_pool->reset();
+      RINGRT_RETURN_IF_ERROR(b.prob_op->create(FcShape{nk, R, vt.stride, R, true}, st, nullptr, b.prob_pool));
+      RINGRT_RETURN_IF_ERROR(b.prob_op->run(D, vt.data, b.pv, nullptr));
+      for (std::size_t q = 0; q < R; ++q) {
+        float* acc = b.partial + q * H + j * D;
+        const float a = alpha[q];
+        for (std::size_t d = 0; d < D; ++d) acc[d] = acc[d] * a + b.pv[d * R + q];
+      }
     }
   }
   return Status::Ok();
@@ -117,8 +130,8 @@ Status RingScheduler::split_chunk(Split& sp, std::size_t w, uint64_t chunk) {
 
 void RingScheduler::split_step_item(void* ctx, std::size_t w) {
   Split& sp = *static_cast<Split*>(ctx);
-  const uint64_t chunk = sp.step * sp.self->g_.workers + w;
-  if (chunk < sp.chunks && sp.status[w].ok()) sp.status[w] = sp.self->split_chunk(sp, w, chunk);
+  const uint64_t i = sp.step * sp.self->g_.workers + w;
+  if (i < sp.chunks && sp.status[w].ok()) sp.status[w] = sp.self->split_chunk(sp, w, sp.chunk0 + i);
 }
 
 // Merges the workers' states for the rows of one part (parts cover [0, rows)).
@@ -139,38 +152,48 @@ void RingScheduler::split_merge_item(void* ctx, std::size_t part) {
       float* out = sp.attention + q * H + j * D;
       std::memset(out, 0, D * sizeof(float));
       float total = 0.0f;
+      const float exp_scale = self.rule_.exp_scale();
       for (std::size_t w = 0; w < P; ++w) {
         const RingWorkerBuffers& b = self.buffers_[w];
         const float mw = b.state[j * M + q];
         if (mw == -INFINITY) continue;  // this worker saw no key visible to q
-        const float f = std::exp((mw - m) * sp.scale);
+        const float f = std::exp((mw - m) * exp_scale);
         total += b.state[(heads + j) * M + q] * f;
         const float* acc = b.partial + q * H + j * D;
         for (std::size_t d = 0; d < D; ++d) out[d] += acc[d] * f;
       }
-      const float inv = 1.0f / total;
+      const float inv = normaliser(m, total, exp_scale, self.sink(sp.layer, j));
       for (std::size_t d = 0; d < D; ++d) out[d] *= inv;
     }
   }
 }
 
 Status RingScheduler::run_key_split(uint32_t layer, uint64_t start, std::size_t rows, const float* qkv,
-                                    float* attention) {
-  const std::size_t C = g_.chunk, D = g_.head_dim, heads = g_.heads, H = heads * D, P = g_.workers;
+                                    float* attention, uint64_t keys_end) {
+  const std::size_t D = g_.head_dim, heads = g_.heads, P = g_.workers;
   Split sp;
   sp.self = this;
   sp.layer = layer;
   sp.start = start;
-  sp.end = start + rows;
+  sp.end = keys_end;
   sp.rows = rows;
   sp.qkv = qkv;
   sp.attention = attention;
-  sp.chunks = (sp.end + C - 1) / C;
-  sp.scale = 1.0f / std::sqrt(static_cast<float>(D));
+  uint64_t first_hi, last_lo;
+  rule_.visible(start, keys_end, &sp.all_lo, &first_hi);
+  rule_.visible(start + rows - 1, keys_end, &last_lo, &sp.all_hi);
+  // Some query sees [all_lo of the first, hi of the last); every query sees
+  // [lo of the last, hi of the first).
+  uint64_t chunk_lo, chunk_hi;
+  visible_chunks(start, start + rows - 1, keys_end, &chunk_lo, &chunk_hi);
+  sp.chunk0 = chunk_lo;
+  sp.chunks = chunk_hi + 1 - chunk_lo;
+  sp.all_lo = last_lo;
+  sp.all_hi = first_hi;
   // The queries, contiguous per head: the weights every worker packs.
   for (std::size_t j = 0; j < heads; ++j) {
     for (std::size_t q = 0; q < rows; ++q) {
-      std::memcpy(queries_ + (j * kKeySplitRows + q) * D, qkv + q * 3 * H + j * D, D * sizeof(float));
+      std::memcpy(queries_ + (j * kKeySplitRows + q) * D, qkv + q * g_.qkv_stride + j * D, D * sizeof(float));
     }
   }
   threads_->parallel_for(P, split_setup_item, &sp);

@@ -7,9 +7,11 @@
 
 namespace ringrt {
 
-void RingScheduler::bind(const RingGeometry& g, RingSlot* slots, RingWorkerBuffers* buffers, float* queries,
-                         KvStore* store, ThreadPool* threads) {
+void RingScheduler::bind(const RingGeometry& g, const AttentionRule& rule, const float* sinks, RingSlot* slots,
+                         RingWorkerBuffers* buffers, float* queries, KvStore* store, ThreadPool* threads) {
   g_ = g;
+  rule_ = rule;
+  sinks_ = sinks;
   slots_ = slots;
   buffers_ = buffers;
   queries_ = queries;
@@ -19,7 +21,7 @@ void RingScheduler::bind(const RingGeometry& g, RingSlot* slots, RingWorkerBuffe
 
 Status RingScheduler::pack_op(RingSlot& slot, std::size_t k, const float* data, std::size_t stride, std::size_t n,
                               float* scratch) {
-  const std::size_t C = g_.chunk, D = g_.head_dim, H = static_cast<std::size_t>(g_.heads) * D;
+  const std::size_t C = g_.chunk, D = g_.head_dim;
   slot.ops[k].destroy();
   slot.pools[k].reset();
   // K: scores[q, key] = Q[q, :] · K[key, :]   V: out[q, :] = sum_key P[q, key] Vᵀ[:, key]
@@ -30,7 +32,7 @@ Status RingScheduler::pack_op(RingSlot& slot, std::size_t k, const float* data, 
     for (std::size_t d = 0; d < D; ++d) std::memmove(scratch + d * n, data + d * stride, n * sizeof(float));
     kernel = scratch;
   }
-  const FcShape shape = value ? FcShape{n, D, C, D, false} : FcShape{D, n, 3 * H, C, false};
+  const FcShape shape = value ? FcShape{n, D, C, D, false} : FcShape{D, n, g_.qkv_stride, C, false};
   return slot.ops[k].create(shape, kernel, nullptr, &slot.pools[k]);
 }
 
@@ -39,7 +41,7 @@ Status RingScheduler::prepare_share(const Round& rd, uint64_t chunk, std::size_t
   RingSlot& slot = slots_[chunk % (rd.active + 1)];
   const uint64_t first = chunk * C;
   const std::size_t n = static_cast<std::size_t>(rd.end - first < C ? rd.end - first : C);
-  for (std::size_t k = worker; k < 2u * g_.heads; k += rd.active) {
+  for (std::size_t k = worker; k < 2u * g_.kv_heads; k += rd.active) {
     const KvKind kind = (k % 2) ? KvKind::kValue : KvKind::kKey;
     float* scratch = slot.scratch + k * C * D;
     KvView view;
@@ -49,8 +51,34 @@ Status RingScheduler::prepare_share(const Round& rd, uint64_t chunk, std::size_t
   return Status::Ok();
 }
 
+void RingScheduler::softmax_update(float* p, std::size_t nk, uint64_t pos, uint64_t key0, uint64_t keys_end,
+                                   bool all_visible, float* row_max, float* row_sum, float* alpha) const {
+  std::size_t a = 0, b = nk;  // the visible keys of this chunk: [a, b)
+  if (!all_visible) {
+    uint64_t lo, hi;
+    rule_.visible(pos, keys_end, &lo, &hi);
+    a = lo > key0 ? static_cast<std::size_t>(lo - key0 < nk ? lo - key0 : nk) : 0;
+    b = hi > key0 ? static_cast<std::size_t>(hi - key0 < nk ? hi - key0 : nk) : 0;
+  }
+  if (a >= b) {
+    std::memset(p, 0, nk * sizeof(float));
+    *alpha = 1.0f;
+    return;
+  }
+  rule_.transform(p + a, b - a);
+  const float exp_scale = rule_.exp_scale();
+  const float m_old = *row_max;
+  const float m_blk = max_of(p + a, b - a);
+  const float m_new = m_blk > m_old ? m_blk : m_old;
+  *alpha = std::exp((m_old - m_new) * exp_scale);  // 0 on the first visible block (m_old = -inf)
+  *row_sum = *row_sum * *alpha + exp_shifted_sum(p + a, b - a, m_new, exp_scale);
+  *row_max = m_new;
+  if (a > 0) std::memset(p, 0, a * sizeof(float));
+  if (b < nk) std::memset(p + b, 0, (nk - b) * sizeof(float));
+}
+
 Status RingScheduler::attend(const Round& rd, std::size_t w, const RingSlot& slot, uint64_t key0, std::size_t nk,
-                             bool causal) {
+                             bool all_visible) {
   const std::size_t C = g_.chunk, D = g_.head_dim, heads = g_.heads, H = heads * D;
   RingWorkerBuffers& buf = buffers_[w];
   const std::size_t row0 = w * rd.block_rows;
@@ -58,29 +86,15 @@ Status RingScheduler::attend(const Round& rd, std::size_t w, const RingSlot& slo
   const std::size_t M = state_rows();
   float* alpha = buf.state + 2 * heads * M;
   for (std::size_t j = 0; j < heads; ++j) {
+    const std::size_t g = kv_head(j);
     float* row_max = buf.state + j * M;
     float* row_sum = buf.state + (heads + j) * M;
-    RINGRT_RETURN_IF_ERROR(slot.ops[2 * j].run(nq, rd.qkv + row0 * 3 * H + j * D, buf.scores, nullptr));
+    RINGRT_RETURN_IF_ERROR(slot.ops[2 * g].run(nq, rd.qkv + row0 * g_.qkv_stride + j * D, buf.scores, nullptr));
     for (std::size_t r = 0; r < nq; ++r) {
-      float* p = buf.scores + r * C;
-      const uint64_t pos = rd.start + row0 + r;
-      // Keys visible to this query: key0 .. pos (causal), within the chunk.
-      const std::size_t visible =
-          !causal ? nk : pos < key0 ? 0 : (pos - key0 + 1 < nk ? static_cast<std::size_t>(pos - key0 + 1) : nk);
-      if (visible == 0) {
-        std::memset(p, 0, nk * sizeof(float));
-        alpha[r] = 1.0f;
-        continue;
-      }
-      const float m_old = row_max[r];
-      const float m_blk = max_of(p, visible);
-      const float m_new = m_blk > m_old ? m_blk : m_old;
-      alpha[r] = std::exp((m_old - m_new) * rd.scale);  // 0 on the first visible block (m_old = -inf)
-      row_sum[r] = row_sum[r] * alpha[r] + exp_shifted_sum(p, visible, m_new, rd.scale);
-      row_max[r] = m_new;
-      if (visible < nk) std::memset(p + visible, 0, (nk - visible) * sizeof(float));
+      softmax_update(buf.scores + r * C, nk, rd.start + row0 + r, key0, rd.end, all_visible, row_max + r,
+                     row_sum + r, alpha + r);
     }
-    RINGRT_RETURN_IF_ERROR(slot.ops[2 * j + 1].run(nq, buf.scores, buf.pv, nullptr));
+    RINGRT_RETURN_IF_ERROR(slot.ops[2 * g + 1].run(nq, buf.scores, buf.pv, nullptr));
     for (std::size_t r = 0; r < nq; ++r) {
       float* acc = rd.attention + (row0 + r) * H + j * D;
       const float* pv = buf.pv + r * D;
@@ -97,10 +111,12 @@ void RingScheduler::finish_rows(const Round& rd, std::size_t w) {
   const std::size_t nq = (rd.rows - row0 < rd.block_rows) ? rd.rows - row0 : rd.block_rows;
   const float* state = buffers_[w].state;
   for (std::size_t j = 0; j < heads; ++j) {
+    const float* row_max = state + j * state_rows();
     const float* row_sum = state + (heads + j) * state_rows();
+    const float sink_j = sink(rd.layer, j);
     for (std::size_t r = 0; r < nq; ++r) {
       float* acc = rd.attention + (row0 + r) * H + j * D;
-      const float inv = 1.0f / row_sum[r];
+      const float inv = normaliser(row_max[r], row_sum[r], rule_.exp_scale(), sink_j);
       for (std::size_t d = 0; d < D; ++d) acc[d] *= inv;
     }
   }
@@ -113,15 +129,17 @@ void RingScheduler::step_item(void* ctx, std::size_t w) {
   RingScheduler& self = *rd.self;
   if (!rd.status[w].ok()) return;
   const uint64_t step = rd.step;
-  const uint64_t lag = rd.active - 1 - w;  // chunk i reaches worker w at step i + lag
-  if (step != UINT64_MAX && step >= lag && step - lag <= rd.last_chunk[w]) {
-    const uint64_t chunk = step - lag, key0 = chunk * self.g_.chunk;
-    const std::size_t nk = static_cast<std::size_t>(rd.end - key0 < self.g_.chunk ? rd.end - key0 : self.g_.chunk);
-    rd.status[w] = self.attend(rd, w, self.slots_[chunk % (rd.active + 1)], key0, nk, true);
+  const uint64_t lag = rd.active - 1 - w;  // chunk chunk0 + i reaches worker w at step i + lag
+  if (step != UINT64_MAX && step >= lag && step - lag < rd.chunks) {
+    const uint64_t chunk = rd.chunk0 + step - lag, key0 = chunk * self.g_.chunk;
+    if (chunk >= rd.first_chunk[w] && chunk <= rd.last_chunk[w]) {
+      const std::size_t nk = static_cast<std::size_t>(rd.end - key0 < self.g_.chunk ? rd.end - key0 : self.g_.chunk);
+      rd.status[w] = self.attend(rd, w, self.slots_[chunk % (rd.active + 1)], key0, nk, false);
+    }
   }
   const uint64_t next = step == UINT64_MAX ? 0 : step + 1;
   if (next < rd.chunks && rd.status[w].ok()) {
-    Status s = self.prepare_share(rd, next, w);
+    Status s = self.prepare_share(rd, rd.chunk0 + next, w);
     if (!s.ok()) rd.status[w] = s;
   }
 }
@@ -132,9 +150,10 @@ void RingScheduler::reset_state(float* state) const {
   std::memset(state + rows, 0, rows * sizeof(float));
 }
 
-Status RingScheduler::run(uint32_t layer, uint64_t start, std::size_t rows, const float* qkv, float* attention) {
-  if (rows <= kKeySplitRows) return run_key_split(layer, start, rows, qkv, attention);
-  RINGRT_RETURN_IF_ERROR(begin_round(layer, start, rows, qkv, attention));
+Status RingScheduler::run(uint32_t layer, uint64_t start, std::size_t rows, const float* qkv, float* attention,
+                          uint64_t keys_end) {
+  if (rows <= kKeySplitRows) return run_key_split(layer, start, rows, qkv, attention, keys_end);
+  RINGRT_RETURN_IF_ERROR(begin_round(layer, start, rows, qkv, attention, keys_end));
   RINGRT_RETURN_IF_ERROR(attend_local());
   finish_round();
   return Status::Ok();
@@ -147,27 +166,41 @@ Status RingScheduler::round_status() const {
   return Status::Ok();
 }
 
+void RingScheduler::visible_chunks(uint64_t first_pos, uint64_t last_pos, uint64_t keys_end, uint64_t* lo,
+                                   uint64_t* hi) const {
+  uint64_t a0, b0, a1, b1;
+  rule_.visible(first_pos, keys_end, &a0, &b0);
+  rule_.visible(last_pos, keys_end, &a1, &b1);
+  // Visible ranges move forward with the position: the union is [a0, b1).
+  *lo = a0 / g_.chunk;
+  *hi = b1 > 0 ? (b1 - 1) / g_.chunk : 0;
+}
+
 Status RingScheduler::begin_round(uint32_t layer, uint64_t start, std::size_t rows, const float* qkv,
-                                  float* attention) {
-  const std::size_t C = g_.chunk, heads = g_.heads, H = heads * g_.head_dim;
+                                  float* attention, uint64_t keys_end) {
+  const std::size_t heads = g_.heads, H = heads * g_.head_dim;
   Round& rd = round_;
   rd.self = this;
   rd.layer = layer;
   rd.start = start;
-  rd.end = start + rows;
+  rd.end = keys_end;
   rd.qkv = qkv;
   rd.attention = attention;
   rd.rows = rows;
   rd.block_rows = (rows + g_.workers - 1) / g_.workers;
   rd.active = (rows + rd.block_rows - 1) / rd.block_rows;
-  rd.scale = 1.0f / std::sqrt(static_cast<float>(g_.head_dim));
   rd.external = nullptr;
+  uint64_t lo_all = UINT64_MAX, hi_all = 0;
   for (std::size_t w = 0; w < rd.active; ++w) {
     rd.status[w] = Status::Ok();
+    const std::size_t first_row = w * rd.block_rows;
     const std::size_t last_row = (w + 1) * rd.block_rows < rows ? (w + 1) * rd.block_rows - 1 : rows - 1;
-    rd.last_chunk[w] = (start + last_row) / C;
+    visible_chunks(start + first_row, start + last_row, keys_end, &rd.first_chunk[w], &rd.last_chunk[w]);
+    lo_all = rd.first_chunk[w] < lo_all ? rd.first_chunk[w] : lo_all;
+    hi_all = rd.last_chunk[w] > hi_all ? rd.last_chunk[w] : hi_all;
   }
-  rd.chunks = rd.last_chunk[rd.active - 1] + 1;
+  rd.chunk0 = lo_all;
+  rd.chunks = hi_all + 1 - lo_all;
   // Fresh softmax state and accumulators for this round's rows.
   for (std::size_t w = 0; w < rd.active; ++w) reset_state(buffers_[w].state);
   std::memset(attention, 0, rows * H * sizeof(float));
@@ -178,7 +211,7 @@ Status RingScheduler::attend_local() {
   Round& rd = round_;
   uint64_t steps = 0;
   for (std::size_t w = 0; w < rd.active; ++w) {
-    const uint64_t worker_steps = rd.last_chunk[w] + (rd.active - 1 - w) + 1;
+    const uint64_t worker_steps = rd.last_chunk[w] - rd.chunk0 + (rd.active - 1 - w) + 1;
     if (worker_steps > steps) steps = worker_steps;
   }
   // Prologue prepares chunk 0, then every step uses the ring and prepares the next.
@@ -199,13 +232,13 @@ void RingScheduler::external_item(void* ctx, std::size_t w) {
   RingScheduler& self = *rd.self;
   const ExternalChunk& c = *rd.external;
   RingSlot& slot = self.slots_[w];
-  for (std::size_t k = 0; k < 2u * self.g_.heads && rd.status[w].ok(); ++k) {
+  for (std::size_t k = 0; k < 2u * self.g_.kv_heads && rd.status[w].ok(); ++k) {
     const std::size_t head = k / 2;
     const float* data = (k % 2) ? c.values_t + head * c.value_stride : c.keys + head * c.key_stride;
     const std::size_t stride = (k % 2) ? c.v_row_stride : self.g_.head_dim;
     rd.status[w] = self.pack_op(slot, k, data, stride, c.n, slot.scratch + k * self.g_.chunk * self.g_.head_dim);
   }
-  if (rd.status[w].ok()) rd.status[w] = self.attend(rd, w, slot, 0, c.n, false);
+  if (rd.status[w].ok()) rd.status[w] = self.attend(rd, w, slot, 0, c.n, true);
 }
 
 Status RingScheduler::attend_external(const ExternalChunk& chunk) {

@@ -1,5 +1,6 @@
-// The ring scheduler: exact causal attention of one round of queries against the
-// whole KV history, on P workers in lockstep.
+// The ring scheduler: exact attention of one round of queries against the KV
+// history, on P workers in lockstep (causal or not, with an optional sliding window,
+// soft-capped scores, attention sinks and grouped-query heads: attention_rule.hpp).
 //
 // The round's R query rows are split into A <= P contiguous blocks, one per worker.
 // KV chunk i (positions [iC, iC + C)) is loaded into a ring slot at step i - 1 and
@@ -8,12 +9,14 @@
 // worker down. With A + 1 slots the next chunk is prepared (read from the store and
 // packed into XNNPACK operators, split across the workers) while the current ones
 // are used; each chunk is read and packed once per round and used by every worker
-// that needs it. Chunks entirely above a worker's causal diagonal are skipped.
+// that needs it. Chunks a worker's rows cannot see (above its causal diagonal, or
+// before its window) are skipped; chunks no worker can see never enter the ring.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
 
+#include "attention_rule.hpp"
 #include "kv_store.hpp"
 #include "thread_pool.hpp"
 #include "xnn_allocator.hpp"
@@ -22,20 +25,22 @@
 namespace ringrt {
 
 struct RingGeometry {
-  uint32_t workers;   // P
-  uint32_t chunk;     // C
-  uint32_t heads;
-  uint32_t head_dim;  // D
+  uint32_t workers;     // P
+  uint32_t chunk;       // C
+  uint32_t heads;       // query heads N
+  uint32_t kv_heads;    // G: query head j uses kv head j / (N / G)
+  uint32_t head_dim;    // D
+  uint32_t qkv_stride;  // floats per qkv row: Q (N·D), then K and V (G·D each)
 };
 
 // Rounds of at most this many rows use the key split (see run_key_split).
 constexpr std::size_t kKeySplitRows = 64;
 
-// One ring slot: the K and V operators of every head for the chunk it holds.
+// One ring slot: the K and V operators of every kv head for the chunk it holds.
 struct RingSlot {
-  FullyConnected* ops;  // 2 * heads: [2j] = K of head j, [2j + 1] = V of head j
+  FullyConnected* ops;  // 2 * kv_heads: [2g] = K of kv head g, [2g + 1] = V of kv head g
   MemoryPool* pools;    // one pool per operator
-  float* scratch;       // 2 * heads * C * D floats: chunks read from the store, compacted Vᵀ
+  float* scratch;       // 2 * kv_heads * C * D floats: chunks read from the store, compacted Vᵀ
 };
 
 // Per-worker working buffers. M = max(C, kKeySplitRows).
@@ -53,20 +58,23 @@ struct RingWorkerBuffers {
 class RingScheduler {
  public:
   // `slots` has workers + 1 entries, `buffers` has workers entries; `queries`
-  // holds heads * kKeySplitRows * D floats.
-  void bind(const RingGeometry& g, RingSlot* slots, RingWorkerBuffers* buffers, float* queries, KvStore* store,
-            ThreadPool* threads);
+  // holds heads * kKeySplitRows * D floats; `sinks` is null or holds layers * heads
+  // logits.
+  void bind(const RingGeometry& g, const AttentionRule& rule, const float* sinks, RingSlot* slots,
+            RingWorkerBuffers* buffers, float* queries, KvStore* store, ThreadPool* threads);
 
-  // attention[r] (row stride H) = causal attention of query row r (position start + r,
-  // read from qkv with row stride 3H) over positions [0, start + r]. KV of every
-  // position up to start + rows must already be in the store.
-  Status run(uint32_t layer, uint64_t start, std::size_t rows, const float* qkv, float* attention);
+  // attention[r] (row stride N·D) = attention of query row r (position start + r, read
+  // from qkv) over the keys [0, keys_end) the rule lets it see; keys_end is
+  // start + rows for a causal stream. The KV of those keys must be in the store.
+  Status run(uint32_t layer, uint64_t start, std::size_t rows, const float* qkv, float* attention,
+             uint64_t keys_end);
 
   // The same attention in phases, for a distributed round (ring_exchange.hpp):
   // begin_round, attend_local (the local store, causal as in run), any number of
   // attend_external (a chunk of KV from another rank, every key visible to every
   // row), then finish_round. Always the query ring, whatever the row count.
-  Status begin_round(uint32_t layer, uint64_t start, std::size_t rows, const float* qkv, float* attention);
+  Status begin_round(uint32_t layer, uint64_t start, std::size_t rows, const float* qkv, float* attention,
+                     uint64_t keys_end);
   Status attend_local();
   // `keys`: heads blocks of n rows of D floats, `key_stride` floats apart per head;
   // `values_t`: heads blocks of Vᵀ, D rows of n floats (row stride `v_row_stride`),
@@ -87,7 +95,8 @@ class RingScheduler {
   // P-th KV chunk for all the round's queries, with the queries packed as the
   // operator weights and the chunk as its input, so the history is never packed;
   // the workers' softmax states are merged at the end. Exact like the ring.
-  Status run_key_split(uint32_t layer, uint64_t start, std::size_t rows, const float* qkv, float* attention);
+  Status run_key_split(uint32_t layer, uint64_t start, std::size_t rows, const float* qkv, float* attention,
+                       uint64_t keys_end);
   struct Split;
   static void split_setup_item(void* ctx, std::size_t worker);
   static void split_step_item(void* ctx, std::size_t worker);
@@ -99,30 +108,43 @@ class RingScheduler {
     RingScheduler* self;
     uint32_t layer;
     uint64_t start;          // position of query row 0
-    uint64_t end;            // start + rows: KV positions [0, end) exist
+    uint64_t end;            // keys [0, end) exist
     const float* qkv;
     float* attention;
     std::size_t active;      // A: workers with queries this round
     std::size_t block_rows;  // query rows per worker (the last may have fewer)
     std::size_t rows;
-    uint64_t last_chunk[kMaxWorkers];  // last KV chunk each worker needs
-    uint64_t step;                     // current step (read by step_item)
-    uint64_t chunks;                   // KV chunks entering the ring this round
+    uint64_t first_chunk[kMaxWorkers];  // first KV chunk each worker can see
+    uint64_t last_chunk[kMaxWorkers];   // last KV chunk each worker can see
+    uint64_t step;                      // current step (read by step_item)
+    uint64_t chunk0;                    // first KV chunk entering the ring this round
+    uint64_t chunks;                    // KV chunks entering: chunk0 .. chunk0 + chunks - 1
     Status status[kMaxWorkers];        // per worker, first failure
-    float scale;
     const ExternalChunk* external;     // the chunk attend_external is using
   };
   static void step_item(void* ctx, std::size_t worker);
   static void external_item(void* ctx, std::size_t worker);
   Status round_status() const;
   Status prepare_share(const Round& round, uint64_t chunk, std::size_t worker);
+  // Chunks holding keys some row of [first_pos, last_pos] can see: [*lo, *hi].
+  void visible_chunks(uint64_t first_pos, uint64_t last_pos, uint64_t keys_end, uint64_t* lo, uint64_t* hi) const;
+  // One head's scores of n keys from key0 for the query at `pos` -> the online softmax
+  // state of that row (max, sum) and the rescale factor of its accumulator; masked
+  // keys get probability 0. `all_visible`: no mask (another rank's earlier keys).
+  void softmax_update(float* p, std::size_t nk, uint64_t pos, uint64_t key0, uint64_t keys_end, bool all_visible,
+                      float* row_max, float* row_sum, float* alpha) const;
+  // Head j's sink logit in `layer`, or -inf without sinks.
+  float sink(uint32_t layer, std::size_t head) const {
+    return sinks_ ? sinks_[static_cast<std::size_t>(layer) * g_.heads + head] : -INFINITY;
+  }
+  std::size_t kv_head(std::size_t head) const { return head / (g_.heads / g_.kv_heads); }
   // Packs the K (even k) or V (odd k) operator k of `slot` from a chunk of n keys.
   Status pack_op(RingSlot& slot, std::size_t k, const float* data, std::size_t stride, std::size_t n,
                  float* scratch);
   // One worker's rows against the chunk in `slot` (n keys from position key0);
-  // `causal`: keys after a row's position are masked, else all are visible.
+  // `all_visible`: no mask, else the rule's.
   Status attend(const Round& round, std::size_t worker, const RingSlot& slot, uint64_t key0, std::size_t nk,
-                bool causal);
+                bool all_visible);
   void finish_rows(const Round& round, std::size_t worker);
 
   // Running max -inf and running sum 0 for every head and row of a worker's state.
@@ -131,6 +153,8 @@ class RingScheduler {
   std::size_t state_rows() const { return g_.chunk > kKeySplitRows ? g_.chunk : kKeySplitRows; }
 
   RingGeometry g_{};
+  AttentionRule rule_{};
+  const float* sinks_ = nullptr;
   RingSlot* slots_ = nullptr;
   RingWorkerBuffers* buffers_ = nullptr;
   float* queries_ = nullptr;

@@ -36,6 +36,13 @@ Status SessionImpl::init(const ModelImpl& model, const SessionOptions& options) 
   model_ = &model;
   m_ = model.options();
   if (options.transport) transport_ = options.transport;
+  if (distributed() && (!m_.causal || m_.sliding_window)) {
+    // The ranks' stores hold interleaved blocks: a window (or a key after the query)
+    // needs global key positions, which the ring across ranks does not carry yet.
+    return Status::Error(StatusCode::kInvalidArgument,
+                         "a session of %u ranks runs causal attention without a sliding window; this model has %s",
+                         transport_->ranks(), m_.causal ? "a sliding window" : "bidirectional attention");
+  }
   if (distributed() && options.resume) {
     return Status::Error(StatusCode::kInvalidArgument,
                          "resume is not supported for a session of %u ranks yet: start the stream again",
@@ -47,14 +54,14 @@ Status SessionImpl::init(const ModelImpl& model, const SessionOptions& options) 
   RINGRT_RETURN_IF_ERROR(threads_.init(plan_.workers));
 
   const uint32_t P = plan_.workers, C = plan_.chunk, heads = m_.num_heads, D = m_.head_dim();
-  const uint32_t H = m_.hidden_size, L = m_.num_layers;
+  const uint32_t H = m_.hidden_size, L = m_.num_layers, G = m_.kv_heads();
   layer_ops_ = new (std::nothrow) FullyConnected[static_cast<std::size_t>(L) * kLayerOps];
   dense_pools_ = new (std::nothrow) MemoryPool[1 + static_cast<std::size_t>(L) * kLayerOps];
-  slot_ops_ = new (std::nothrow) FullyConnected[static_cast<std::size_t>(P + 1) * 2 * heads];
-  slot_pools_ = new (std::nothrow) MemoryPool[static_cast<std::size_t>(P + 1) * 2 * heads];
+  slot_ops_ = new (std::nothrow) FullyConnected[static_cast<std::size_t>(P + 1) * 2 * G];
+  slot_pools_ = new (std::nothrow) MemoryPool[static_cast<std::size_t>(P + 1) * 2 * G];
   split_ops_ = new (std::nothrow) FullyConnected[static_cast<std::size_t>(P) * (heads + 1)];
   split_pools_ = new (std::nothrow) MemoryPool[static_cast<std::size_t>(P) * (heads + 1)];
-  const KvGeometry geometry{L, heads, D, plan_.kv_positions, C};
+  const KvGeometry geometry{L, G, D, plan_.kv_positions, C, heads * D};
   if (details_.file_store) {
     file_store_ = new (std::nothrow) FileKvStore(geometry, buffer(kPlanKvStaging));
     store_ = file_store_;
@@ -88,11 +95,11 @@ Status SessionImpl::init(const ModelImpl& model, const SessionOptions& options) 
   uint8_t* slot_mem = reinterpret_cast<uint8_t*>(buffer(kPlanSlotOps));
   const uint64_t slot_buffer_stride = plan_.entries[kPlanSlotBuffers].bytes / (P + 1);
   for (uint32_t s = 0; s <= P; ++s) {
-    slots_[s].ops = slot_ops_ + static_cast<std::size_t>(s) * 2 * heads;
-    slots_[s].pools = slot_pools_ + static_cast<std::size_t>(s) * 2 * heads;
+    slots_[s].ops = slot_ops_ + static_cast<std::size_t>(s) * 2 * G;
+    slots_[s].pools = slot_pools_ + static_cast<std::size_t>(s) * 2 * G;
     slots_[s].scratch =
         reinterpret_cast<float*>(reinterpret_cast<uint8_t*>(buffer(kPlanSlotBuffers)) + s * slot_buffer_stride);
-    for (uint32_t k = 0; k < 2 * heads; ++k) {
+    for (uint32_t k = 0; k < 2 * G; ++k) {
       const std::size_t bytes = details_.slot_op_bytes[k % 2];
       slots_[s].pools[k].init(slot_mem, bytes);
       slot_mem += bytes;
@@ -122,12 +129,25 @@ Status SessionImpl::init(const ModelImpl& model, const SessionOptions& options) 
       split_mem += bytes;
     }
   }
-  ring_.bind(RingGeometry{P, C, heads, D}, slots_, workers_, buffer(kPlanQueries), store_, &threads_);
+  // Sink logits as float32, [layer][head].
+  float* sinks = m_.attention_sinks ? buffer(kPlanSinks) : nullptr;
+  for (uint32_t l = 1; sinks && l <= L; ++l) {
+    float* dst = sinks + (l - 1) * heads;
+    const float* src = weights_f32(TensorRole::kAttnSinks, l, dst);
+    if (src != dst) std::memcpy(dst, src, heads * sizeof(float));
+  }
+  AttentionRule rule;
+  rule.causal = m_.causal;
+  rule.window = m_.sliding_window;
+  rule.softcap = m_.logit_softcap;
+  rule.scale = 1.0f / std::sqrt(static_cast<float>(D));
+  ring_.bind(RingGeometry{P, C, heads, G, D, m_.qkv_width()}, rule, sinks, slots_, workers_, buffer(kPlanQueries),
+             store_, &threads_);
   if (distributed()) {
     schedule_ = ShardSchedule{transport_->ranks(), static_cast<uint64_t>(P) * C};
     float* messages = buffer(kPlanExchange);
-    float* scratch = messages + 3 * RingExchange::message_floats(heads, D, C);
-    exchange_.bind(transport_, store_, &ring_, schedule_, heads, D, C, messages, scratch);
+    float* scratch = messages + 3 * RingExchange::message_floats(G, D, C);
+    exchange_.bind(transport_, store_, &ring_, schedule_, G, D, C, messages, scratch);
     RINGRT_RETURN_IF_ERROR(check_same_options_on_every_rank(model));
   }
   RINGRT_RETURN_IF_ERROR(create_dense_ops());
@@ -148,7 +168,7 @@ Status SessionImpl::truncate(uint64_t length) {
 
 uint64_t SessionImpl::kv_bytes_stored() const {
   if (file_store_) return file_store_->disk_bytes();
-  return local_length(length_) * m_.num_layers * 2 * m_.hidden_size * sizeof(float);
+  return local_length(length_) * m_.num_layers * 2 * m_.kv_heads() * m_.head_dim() * sizeof(float);
 }
 
 Status SessionImpl::create_dense_ops() {
@@ -171,7 +191,7 @@ Status SessionImpl::create_dense_ops() {
     TensorRole kernel, bias;
     std::size_t in, out;
   };
-  const OpSpec specs[kLayerOps] = {{TensorRole::kQkvKernel, TensorRole::kQkvBias, H, 3 * H},
+  const OpSpec specs[kLayerOps] = {{TensorRole::kQkvKernel, TensorRole::kQkvBias, H, m_.qkv_width()},
                                    {TensorRole::kOutKernel, TensorRole::kOutBias, H, H},
                                    {TensorRole::kUpKernel, TensorRole::kUpBias, H, 4 * H},
                                    {TensorRole::kDownKernel, TensorRole::kDownBias, 4 * H, H}};
@@ -215,15 +235,15 @@ Status SessionImpl::run_layer(uint32_t l, const ShardSlice& slice, std::size_t t
   if (rows > 0) {
     norm_rows(h, a, rows, norm(l - 1, kAttnGamma), norm(l - 1, kAttnBeta));
     RINGRT_RETURN_IF_ERROR(ops[kQkvOp].run(rows, a, qkv, tp));
-    RINGRT_RETURN_IF_ERROR(store_->write(l - 1, slice.local_start, rows, qkv, 3 * H));
+    RINGRT_RETURN_IF_ERROR(store_->write(l - 1, slice.local_start, rows, qkv, m_.qkv_width()));
   }
   if (!distributed()) {
-    RINGRT_RETURN_IF_ERROR(ring_.run(l - 1, slice.local_start, rows, qkv, attn));
+    RINGRT_RETURN_IF_ERROR(ring_.run(l - 1, slice.local_start, rows, qkv, attn, slice.local_start + rows));
   } else {
     // This rank's own store through the local ring, then every other rank's KV
     // around the ring of ranks (a rank with no rows this round still forwards).
     if (rows > 0) {
-      RINGRT_RETURN_IF_ERROR(ring_.begin_round(l - 1, slice.local_start, rows, qkv, attn));
+      RINGRT_RETURN_IF_ERROR(ring_.begin_round(l - 1, slice.local_start, rows, qkv, attn, slice.local_start + rows));
       RINGRT_RETURN_IF_ERROR(ring_.attend_local());
     }
     RINGRT_RETURN_IF_ERROR(exchange_.run(l - 1, length_, tokens));

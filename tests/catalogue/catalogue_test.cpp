@@ -341,10 +341,6 @@ TEST_F(Catalogue, RingEncoderModels) {
   }
   const std::vector<std::pair<ModelOptions, std::string>> unsupported = {
       {ring_encoder_options(6, 8, 2, 1, false), "causal = false"},
-      {ring_encoder_options(6, 8, 2, 1, true, 1), "num_kv_heads = 1"},
-      {ring_encoder_options(6, 8, 2, 1, true, 0, 16), "sliding_window = 16"},
-      {ring_encoder_options(6, 8, 2, 1, true, 0, 0, 0.5f), "logit_softcap = 0.5"},
-      {ring_encoder_options(6, 8, 2, 1, true, 0, 0, 0.0f, true), "attention_sinks = true"},
   };
   for (const auto& [options, option] : unsupported) {
     write_file(path, catalogue::build_rrt(catalogue::contract_model(options)));

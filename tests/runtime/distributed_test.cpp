@@ -117,6 +117,41 @@ TEST(Distributed, RanksEqualOneProcessForShortFewChunkAndLongSequences) {
   }
 }
 
+TEST(Distributed, GroupedQueryHeadsSoftcapAndSinksEqualOneProcess) {
+  TempDir dir;
+  const std::size_t E = 24, H = 32, T = small_scale() ? 120 : 500;
+  const TestModel m = make_model(dir, "m", ring_encoder_options(E, H, 4, 2, true, 2, 0, 3.0f, true), 9);
+  SessionOptions o;
+  o.chunk = 16;
+  o.workers = 2;
+  o.max_context = T;
+  const std::vector<float> x = synthetic_input(T, E, 2);
+  const std::vector<float> single = run_sequence(*m.model, o, x, T, true);
+  const DistributedRun d = run_distributed(*m.model, o, 3, x, T, T, E, H);
+  expect_no_errors(d);
+  EXPECT_LE(max_diff(d.all.data(), single.data(), T * H), 1e-5);
+  const std::vector<double> ref = ringrt_ref::forward_all(m.options, m.weights, x.data(), T);
+  EXPECT_LE(ringrt_ref::max_abs_diff(d.all.data(), ref.data(), T * H), 2e-5);
+}
+
+TEST(Distributed, SlidingWindowModelsAreRefusedWithTheReason) {
+  TempDir dir;
+  const TestModel m = make_model(dir, "m", ring_encoder_options(24, 32, 4, 2, true, 0, 16), 9);
+  ThreadRing ring(2);
+  std::string errors[2];
+  ring.run([&](uint32_t r) {
+    SessionOptions o;
+    o.max_context = 64;
+    o.transport = ring.rank(r);
+    std::unique_ptr<Session> s;
+    errors[r] = Session::create(*m.model, o, &s).message();
+  });
+  for (const std::string& e : errors) {
+    EXPECT_EQ(e, "a session of 2 ranks runs causal attention without a sliding window; this model has a sliding "
+                 "window");
+  }
+}
+
 TEST(Distributed, MatchesTheReference) {
   TempDir dir;
   const std::size_t E = 32, H = 32, T = small_scale() ? 100 : 400;
