@@ -237,7 +237,10 @@ int main(int argc, char** argv) {
   }
   if (B == 0 || T == 0) return fail(args.input + ": empty sequence (no tokens to run)");
   const uint64_t max_context = args.max_context ? args.max_context : T;
-  if (T > max_context) {
+  MemoryPlan ring_check;  // a sliding-window model keeps a ring: any length fits
+  const bool kv_ring =
+      plan_session(*model, session_options(args, max_context), &ring_check).ok() && ring_check.kv_ring;
+  if (T > max_context && !kv_ring) {
     return fail(args.input + ": the input has " + std::to_string(T) + " tokens per sequence but --max-context is " +
                 std::to_string(max_context));
   }

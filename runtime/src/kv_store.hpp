@@ -23,6 +23,11 @@ struct KvGeometry {
   uint32_t chunk;     // the ring's chunk: reads are of whole chunks [iC, iC + n)
   uint32_t k_column = 0;  // K's first column in a qkv row (V follows K's heads * head_dim); 0: heads * head_dim
   uint32_t key_column() const { return k_column ? k_column : heads * head_dim; }
+  // A ring (sliding-window models): position p lives at slot p mod capacity, so a
+  // stream of any length keeps the last `capacity` positions. capacity is a
+  // multiple of chunk, so a chunk never wraps.
+  bool ring = false;
+  uint64_t slot(uint64_t position) const { return ring ? position % capacity : position; }
 };
 
 // One head's chunk of n positions. Keys: n rows of head_dim floats, `stride`

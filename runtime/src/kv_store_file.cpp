@@ -82,7 +82,7 @@ uint64_t FileKvStore::file_bytes(const KvGeometry& g) {
 uint64_t FileKvStore::region(uint32_t layer, KvKind kind, uint32_t head, uint64_t position) const {
   const uint64_t regions_per_block = static_cast<uint64_t>(g_.layers) * 2 * g_.heads;
   const uint64_t index = (static_cast<uint64_t>(layer) * 2 + static_cast<uint32_t>(kind)) * g_.heads + head;
-  const uint64_t block = position / g_.chunk;
+  const uint64_t block = g_.slot(position) / g_.chunk;
   return kHeaderBytes + (block * regions_per_block + index) * g_.chunk * g_.head_dim * sizeof(float);
 }
 
@@ -132,7 +132,7 @@ Status FileKvStore::open(const char* path, const FileStoreIdentity& id, bool res
                            "KV store %s is truncated: its header commits %llu tokens but the file ends early", path,
                            static_cast<unsigned long long>(h.committed));
     }
-    if (resume && h.committed > g_.capacity) {
+    if (resume && !g_.ring && h.committed > g_.capacity) {
       return Status::Error(StatusCode::kCapacityExceeded,
                            "KV store %s holds %llu tokens, more than the session's max_context of %llu", path,
                            static_cast<unsigned long long>(h.committed), static_cast<unsigned long long>(g_.capacity));

@@ -12,6 +12,14 @@ float* MemoryKvStore::head_base(uint32_t layer, KvKind kind, uint32_t head) cons
 
 Status MemoryKvStore::write(uint32_t layer, uint64_t start, std::size_t rows, const float* qkv,
                             std::size_t qkv_stride) {
+  // A ring store's rows may wrap: write the part before the end of the ring first.
+  const uint64_t first = g_.slot(start);
+  if (g_.ring && first + rows > g_.capacity) {
+    const std::size_t head_rows = static_cast<std::size_t>(g_.capacity - first);
+    RINGRT_RETURN_IF_ERROR(write(layer, start, head_rows, qkv, qkv_stride));
+    return write(layer, start + head_rows, rows - head_rows, qkv + head_rows * qkv_stride, qkv_stride);
+  }
+  start = first;
   const std::size_t D = g_.head_dim, H = static_cast<std::size_t>(g_.heads) * D;
   for (uint32_t j = 0; j < g_.heads; ++j) {
     float* k = head_base(layer, KvKind::kKey, j) + start * D;
@@ -29,6 +37,7 @@ Status MemoryKvStore::write(uint32_t layer, uint64_t start, std::size_t rows, co
 
 Status MemoryKvStore::read(uint32_t layer, uint32_t head, KvKind kind, uint64_t start, std::size_t, float*,
                            KvView* out) {
+  start = g_.slot(start);
   if (kind == KvKind::kKey) {
     *out = KvView{head_base(layer, kind, head) + start * g_.head_dim, g_.head_dim};
   } else {

@@ -43,6 +43,10 @@ Status parse_kv_store(const char* spec, bool* file_store, char* path, std::size_
   return Status::Error(StatusCode::kInvalidArgument, "KV store '%s' not understood: use 'memory' or 'file:PATH'", spec);
 }
 
+uint64_t window_ring_positions(uint32_t window, uint32_t chunk, uint64_t round) {
+  return round_up(window - 1, chunk) + chunk + round_up(round, chunk);
+}
+
 uint32_t resolve_workers(uint32_t requested) {
   if (requested == 0) {
     const long online = sysconf(_SC_NPROCESSORS_ONLN);
@@ -81,7 +85,12 @@ Status plan_buffers(const ModelOptions& m, bool weights_f16, const SessionOption
     }
   }
   // A rank's KV store holds its share of the context (shard_schedule.hpp).
-  const uint64_t positions = ranks > 1 ? ShardSchedule{ranks, rows}.share_capacity(o.max_context) : o.max_context;
+  // A causal sliding-window model keeps only the keys a query can still see: its
+  // store is a ring and a stream may run forever (max_context does not apply).
+  details->kv_ring = m.causal && m.sliding_window > 0 && ranks == 1;
+  const uint64_t positions = details->kv_ring ? window_ring_positions(m.sliding_window, static_cast<uint32_t>(C), rows)
+                             : ranks > 1      ? ShardSchedule{ranks, rows}.share_capacity(o.max_context)
+                                              : o.max_context;
 
   // XNNPACK operator footprints, measured by creating each shape once.
   const FcShape dense[5] = {{E, H, E, H, true}, {H, W, H, W, true}, {H, H, H, H, true},
@@ -146,7 +155,7 @@ Status plan_buffers(const ModelOptions& m, bool weights_f16, const SessionOption
   plan->count = kPlanCount;
   plan->arena_bytes = round_up(offset, 4096);
   const KvGeometry geometry{static_cast<uint32_t>(L), static_cast<uint32_t>(G), static_cast<uint32_t>(D),
-                            positions, static_cast<uint32_t>(C), static_cast<uint32_t>(heads * D)};
+                            positions, static_cast<uint32_t>(C), static_cast<uint32_t>(heads * D), details->kv_ring};
   plan->kv_bytes = file ? FileKvStore::file_bytes(geometry) : bytes[kPlanKvStore];
   plan->kv_in_arena = !file;
   plan->workers = static_cast<uint32_t>(P);
@@ -155,6 +164,7 @@ Status plan_buffers(const ModelOptions& m, bool weights_f16, const SessionOption
   plan->ranks = ranks;
   plan->rank = o.transport ? o.transport->rank() : 0;
   plan->kv_positions = positions;
+  plan->kv_ring = details->kv_ring;
   return Status::Ok();
 }
 

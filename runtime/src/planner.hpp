@@ -44,6 +44,7 @@ struct PlanDetails {
   std::size_t split_op_bytes[2];  // the key split's query operator (per head) and probability operator
   std::size_t f16_scratch_floats; // 0 for float32 models
   bool file_store;                // KV history in a file
+  bool kv_ring;                   // a causal sliding-window model: the store is a ring (kv_store.hpp)
   char store_path[256];           // the file store's path
 };
 
@@ -52,6 +53,10 @@ Status parse_kv_store(const char* spec, bool* file_store, char* path, std::size_
 
 Status plan_buffers(const ModelOptions& model, bool weights_f16, const SessionOptions& options,
                     MemoryPlan* plan, PlanDetails* details);
+
+// Positions a sliding-window ring store needs: every key a round of `round` queries
+// can see (window - 1 before the round, rounded down to a chunk) plus the round.
+uint64_t window_ring_positions(uint32_t window, uint32_t chunk, uint64_t round);
 
 // Worker count for `requested` (0 = online cores), clamped to [1, 64].
 uint32_t resolve_workers(uint32_t requested);

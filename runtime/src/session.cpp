@@ -61,7 +61,7 @@ Status SessionImpl::init(const ModelImpl& model, const SessionOptions& options) 
   slot_pools_ = new (std::nothrow) MemoryPool[static_cast<std::size_t>(P + 1) * 2 * G];
   split_ops_ = new (std::nothrow) FullyConnected[static_cast<std::size_t>(P) * (heads + 1)];
   split_pools_ = new (std::nothrow) MemoryPool[static_cast<std::size_t>(P) * (heads + 1)];
-  const KvGeometry geometry{L, G, D, plan_.kv_positions, C, heads * D};
+  const KvGeometry geometry{L, G, D, plan_.kv_positions, C, heads * D, details_.kv_ring};
   if (details_.file_store) {
     file_store_ = new (std::nothrow) FileKvStore(geometry, buffer(kPlanKvStaging));
     store_ = file_store_;
@@ -168,7 +168,8 @@ Status SessionImpl::truncate(uint64_t length) {
 
 uint64_t SessionImpl::kv_bytes_stored() const {
   if (file_store_) return file_store_->disk_bytes();
-  return local_length(length_) * m_.num_layers * 2 * m_.kv_heads() * m_.head_dim() * sizeof(float);
+  const uint64_t held = details_.kv_ring && length_ > plan_.kv_positions ? plan_.kv_positions : local_length(length_);
+  return held * m_.num_layers * 2 * m_.kv_heads() * m_.head_dim() * sizeof(float);
 }
 
 Status SessionImpl::create_dense_ops() {
@@ -302,7 +303,7 @@ Status SessionImpl::check_append(const float* x, std::size_t tokens, std::size_t
     return Status::Error(StatusCode::kInvalidArgument,
                          "input has %zu features per token but the model expects embed_dim = %zu", width, E);
   }
-  if (tokens > plan_.max_context - length_) {
+  if (!details_.kv_ring && tokens > plan_.max_context - length_) {
     return Status::Error(StatusCode::kCapacityExceeded,
                          "appending %zu tokens to a sequence of %llu would exceed the session's max_context of %llu; "
                          "reset() the session or create it with a larger max_context",

@@ -101,6 +101,9 @@ struct MemoryPlan {
   uint32_t ranks = 1;           // processes in the ring (SessionOptions::transport)
   uint32_t rank = 0;
   uint64_t kv_positions = 0;    // positions this rank's KV store holds at most: its share of max_context
+  // A causal sliding-window model: the KV store is a ring of kv_positions (the window,
+  // a chunk and a round) and the sequence may grow without limit (max_context unused).
+  bool kv_ring = false;
 };
 
 // Computes the plan a Session::create with these options would allocate.
