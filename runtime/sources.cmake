@@ -11,6 +11,9 @@ set(RINGRT_RUNTIME_SOURCES
   src/ring_keysplit.cpp
   src/ring_scheduler.cpp
   src/session.cpp
+  src/session_bidirectional.cpp
+  src/residual_store.cpp
+  src/file_io.cpp
   src/session_distributed.cpp
   src/local_transport.cpp
   src/ring_exchange.cpp

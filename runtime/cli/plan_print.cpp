@@ -36,6 +36,12 @@ void print_plan(const MemoryPlan& plan, const ModelInfo& model, const char* kv_s
                  static_cast<unsigned long long>(plan.kv_bytes), mib(plan.kv_bytes),
                  plan.kv_in_arena ? "inside the arena" : "in the store file, not in RAM");
   }
+  if (plan.layer_by_layer) {
+    std::fprintf(out, "  %-24s %16llu %12.2f   (bidirectional: layer by layer; the embedded input and the residual\n"
+                 "  %-24s %16s %12s    of every position between layers, %s; the KV store holds one layer)\n",
+                 "residual stream", static_cast<unsigned long long>(plan.residual_bytes), mib(plan.residual_bytes), "",
+                 "", "", plan.kv_in_arena ? "inside the arena" : "in KVPATH.residual, not in RAM");
+  }
   std::fprintf(out, "  %-24s %16llu %12.2f   (mmap'ed; read once at session creation)\n", "model file",
                static_cast<unsigned long long>(model.file_bytes), mib(model.file_bytes));
 }

@@ -267,7 +267,14 @@ int main(int argc, char** argv) {
 
   const size_t H = info.hidden_size;
   // One round: workers * chunk tokens per rank.
-  const size_t round = static_cast<size_t>(session->plan().workers) * session->plan().chunk * session->plan().ranks;
+  // One round: workers * chunk tokens per rank. A bidirectional model runs the whole
+  // sequence once it has all of it: the input arrives deferred, a round at a time,
+  // and the last piece runs it (in one piece with --all-timesteps: every output).
+  const bool layer_by_layer = session->plan().layer_by_layer;
+  const size_t round = layer_by_layer && args.all_timesteps
+                           ? T
+                           : static_cast<size_t>(session->plan().workers) * session->plan().chunk *
+                                 session->plan().ranks;
   std::vector<float> out(args.all_timesteps ? B * T * H : B * H);
   cli::Progress progress(B * T, !args.quiet && is_root());
   uint64_t resumed = 0;
@@ -290,7 +297,11 @@ int main(int argc, char** argv) {
       const size_t n = std::min(round, T - done);
       const float* x = nullptr;
       if (is_root()) s = input.read((b * T + done) * E, n * E, &buf, &x);
-      if (s.ok()) s = session->append(x, n, E, all ? all + done * H : nullptr);
+      if (s.ok() && layer_by_layer && done + n < T) {
+        s = session->append_deferred(x, n, E);
+      } else if (s.ok()) {
+        s = session->append(x, n, E, all ? all + done * H : nullptr);
+      }
       if (!s.ok()) {
         progress.finish();
         return fail(args.input + (batched ? " (sequence " + std::to_string(b) + ")" : std::string()) + ": " +

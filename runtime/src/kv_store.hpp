@@ -53,6 +53,24 @@ class KvStore {
   virtual Status commit(uint64_t length) = 0;
 };
 
+// Every layer's KV in one layer of `inner`: a bidirectional model runs layer by
+// layer (session_bidirectional.cpp) and needs one layer's keys at a time.
+class OneLayerKvStore final : public KvStore {
+ public:
+  explicit OneLayerKvStore(KvStore* inner) : inner_(inner) {}
+  Status write(uint32_t, uint64_t start, std::size_t rows, const float* qkv, std::size_t qkv_stride) override {
+    return inner_->write(0, start, rows, qkv, qkv_stride);
+  }
+  Status read(uint32_t, uint32_t head, KvKind kind, uint64_t start, std::size_t n, float* scratch,
+              KvView* out) override {
+    return inner_->read(0, head, kind, start, n, scratch, out);
+  }
+  Status commit(uint64_t length) override { return inner_->commit(length); }
+
+ private:
+  KvStore* inner_;
+};
+
 // The memory store: the whole history inside the session arena,
 // per layer and head K[capacity][D] and Vᵀ[D][capacity].
 class MemoryKvStore final : public KvStore {

@@ -119,7 +119,7 @@ Status check_runtime_support(const ModelOptions& o) {
   // The attention options this runtime build runs beyond Edifice's values, in
   // attention_option order. Set an entry once the runtime implements that option.
   constexpr bool kRuns[kAttentionOptionCount] = {
-      false,  // causal = false
+      true,   // causal = false
       true,   // num_kv_heads != num_heads
       true,   // sliding_window > 0
       true,   // logit_softcap > 0

@@ -8,6 +8,7 @@
 #include "kv_store_file.hpp"
 #include "model_impl.hpp"
 #include "ring_exchange.hpp"
+#include "residual_store.hpp"
 #include "ring_scheduler.hpp"
 #include "shard_schedule.hpp"
 #include "xnn_fully_connected.hpp"
@@ -88,6 +89,11 @@ Status plan_buffers(const ModelOptions& m, bool weights_f16, const SessionOption
   // A causal sliding-window model keeps only the keys a query can still see: its
   // store is a ring and a stream may run forever (max_context does not apply).
   details->kv_ring = m.causal && m.sliding_window > 0 && ranks == 1;
+  // A bidirectional model runs layer by layer: the store holds one layer's KV and the
+  // residual stream of every position waits between layers (residual_store.hpp).
+  details->layer_by_layer = !m.causal;
+  const std::size_t kv_layers = details->layer_by_layer ? 1 : L;
+  std::snprintf(details->residual_path, sizeof details->residual_path, "%s.residual", details->store_path);
   const uint64_t positions = details->kv_ring ? window_ring_positions(m.sliding_window, static_cast<uint32_t>(C), rows)
                              : ranks > 1      ? ShardSchedule{ranks, rows}.share_capacity(o.max_context)
                                               : o.max_context;
@@ -144,7 +150,9 @@ Status plan_buffers(const ModelOptions& m, bool weights_f16, const SessionOption
                                                           static_cast<uint32_t>(C));
   set(kPlanExchange, "ring.exchange_messages", ranks > 1 ? 3 * floats(message) + floats(C * D) : 0);
   set(kPlanKvStaging, "kv.write_staging", file ? floats(rows * D) : 0);
-  set(kPlanKvStore, "kv.store", file ? 0 : floats(L * 2 * positions * G * D));
+  const uint64_t residual = details->layer_by_layer ? ResidualStore::bytes(o.max_context, static_cast<uint32_t>(H)) : 0;
+  set(kPlanResidualStream, "bidirectional.residual", file ? 0 : round_up(residual + XNN_EXTRA_BYTES, kAlign));
+  set(kPlanKvStore, "kv.store", file ? 0 : floats(kv_layers * 2 * positions * G * D));
 
   plan->count = 0;
   uint64_t offset = 0;
@@ -154,7 +162,7 @@ Status plan_buffers(const ModelOptions& m, bool weights_f16, const SessionOption
   }
   plan->count = kPlanCount;
   plan->arena_bytes = round_up(offset, 4096);
-  const KvGeometry geometry{static_cast<uint32_t>(L), static_cast<uint32_t>(G), static_cast<uint32_t>(D),
+  const KvGeometry geometry{static_cast<uint32_t>(kv_layers), static_cast<uint32_t>(G), static_cast<uint32_t>(D),
                             positions, static_cast<uint32_t>(C), static_cast<uint32_t>(heads * D), details->kv_ring};
   plan->kv_bytes = file ? FileKvStore::file_bytes(geometry) : bytes[kPlanKvStore];
   plan->kv_in_arena = !file;
@@ -165,6 +173,8 @@ Status plan_buffers(const ModelOptions& m, bool weights_f16, const SessionOption
   plan->rank = o.transport ? o.transport->rank() : 0;
   plan->kv_positions = positions;
   plan->kv_ring = details->kv_ring;
+  plan->layer_by_layer = details->layer_by_layer;
+  plan->residual_bytes = residual;
   return Status::Ok();
 }
 

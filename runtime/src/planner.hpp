@@ -34,6 +34,7 @@ enum PlanSlot : std::size_t {
   kPlanExchange,
   kPlanKvStaging,
   kPlanKvStore,
+  kPlanResidualStream,
   kPlanCount
 };
 
@@ -45,6 +46,8 @@ struct PlanDetails {
   std::size_t f16_scratch_floats; // 0 for float32 models
   bool file_store;                // KV history in a file
   bool kv_ring;                   // a causal sliding-window model: the store is a ring (kv_store.hpp)
+  bool layer_by_layer;            // a bidirectional model: one layer's KV, the residual stream stored
+  char residual_path[272];        // layer by layer with a file store: the residual stream's file
   char store_path[256];           // the file store's path
 };
 

@@ -20,6 +20,7 @@ SessionImpl::~SessionImpl() {
   delete[] slot_pools_;
   delete[] split_ops_;
   delete[] split_pools_;
+  delete one_layer_;
   delete store_;
 }
 
@@ -61,15 +62,31 @@ Status SessionImpl::init(const ModelImpl& model, const SessionOptions& options) 
   slot_pools_ = new (std::nothrow) MemoryPool[static_cast<std::size_t>(P + 1) * 2 * G];
   split_ops_ = new (std::nothrow) FullyConnected[static_cast<std::size_t>(P) * (heads + 1)];
   split_pools_ = new (std::nothrow) MemoryPool[static_cast<std::size_t>(P) * (heads + 1)];
-  const KvGeometry geometry{L, G, D, plan_.kv_positions, C, heads * D, details_.kv_ring};
+  const KvGeometry geometry{details_.layer_by_layer ? 1u : L, G, D, plan_.kv_positions, C, heads * D,
+                            details_.kv_ring};
   if (details_.file_store) {
     file_store_ = new (std::nothrow) FileKvStore(geometry, buffer(kPlanKvStaging));
     store_ = file_store_;
   } else {
     store_ = new (std::nothrow) MemoryKvStore(geometry, buffer(kPlanKvStore));
   }
-  if (!layer_ops_ || !dense_pools_ || !slot_ops_ || !slot_pools_ || !split_ops_ || !split_pools_ || !store_) {
+  ring_store_ = store_;
+  if (details_.layer_by_layer) {
+    one_layer_ = new (std::nothrow) OneLayerKvStore(store_);
+    ring_store_ = one_layer_;
+  }
+  if (!layer_ops_ || !dense_pools_ || !slot_ops_ || !slot_pools_ || !split_ops_ || !split_pools_ || !store_ ||
+      !ring_store_) {
     return Status::Error(StatusCode::kOutOfMemory, "cannot allocate session bookkeeping");
+  }
+  if (details_.layer_by_layer && options.resume) {
+    return Status::Error(StatusCode::kInvalidArgument,
+                         "resume is not supported for a bidirectional model: every append recomputes the sequence");
+  }
+  if (details_.layer_by_layer && details_.file_store) {
+    RINGRT_RETURN_IF_ERROR(residual_.open_file(details_.residual_path, plan_.max_context, H));
+  } else if (details_.layer_by_layer) {
+    residual_.bind_memory(buffer(kPlanResidualStream), plan_.max_context, H);
   }
   if (file_store_) {
     const FileStoreIdentity id{model.fingerprint(), options.stream_tag};
@@ -142,7 +159,7 @@ Status SessionImpl::init(const ModelImpl& model, const SessionOptions& options) 
   rule.softcap = m_.logit_softcap;
   rule.scale = 1.0f / std::sqrt(static_cast<float>(D));
   ring_.bind(RingGeometry{P, C, heads, G, D, m_.qkv_width()}, rule, sinks, slots_, workers_, buffer(kPlanQueries),
-             store_, &threads_);
+             ring_store_, &threads_);
   if (distributed()) {
     schedule_ = ShardSchedule{transport_->ranks(), static_cast<uint64_t>(P) * C};
     float* messages = buffer(kPlanExchange);
@@ -169,7 +186,8 @@ Status SessionImpl::truncate(uint64_t length) {
 uint64_t SessionImpl::kv_bytes_stored() const {
   if (file_store_) return file_store_->disk_bytes();
   const uint64_t held = details_.kv_ring && length_ > plan_.kv_positions ? plan_.kv_positions : local_length(length_);
-  return held * m_.num_layers * 2 * m_.kv_heads() * m_.head_dim() * sizeof(float);
+  const uint64_t layers = details_.layer_by_layer ? 1 : m_.num_layers;
+  return held * layers * 2 * m_.kv_heads() * m_.head_dim() * sizeof(float);
 }
 
 Status SessionImpl::create_dense_ops() {
@@ -224,12 +242,11 @@ void SessionImpl::add_rows(float* acc, const float* add, std::size_t count) {
 }
 
 Status SessionImpl::run_layer(uint32_t l, const ShardSlice& slice, std::size_t tokens) {
-  const std::size_t H = m_.hidden_size, rows = slice.rows;
+  const std::size_t rows = slice.rows;
   float* h = buffer(kPlanResidual);
   float* a = buffer(kPlanNormed);
   float* qkv = buffer(kPlanQkv);
   float* attn = buffer(kPlanAttention);
-  float* ffn = buffer(kPlanFfn);
   FullyConnected* ops = layer_ops_ + (l - 1) * kLayerOps;
   pthreadpool_t tp = threads_.handle();
 
@@ -250,7 +267,17 @@ Status SessionImpl::run_layer(uint32_t l, const ShardSlice& slice, std::size_t t
     RINGRT_RETURN_IF_ERROR(exchange_.run(l - 1, length_, tokens));
     if (rows > 0) ring_.finish_round();
   }
-  if (rows == 0) return Status::Ok();
+  return rows == 0 ? Status::Ok() : finish_layer(l, rows);
+}
+
+Status SessionImpl::finish_layer(uint32_t l, std::size_t rows) {
+  const std::size_t H = m_.hidden_size;
+  float* h = buffer(kPlanResidual);
+  float* a = buffer(kPlanNormed);
+  float* attn = buffer(kPlanAttention);
+  float* ffn = buffer(kPlanFfn);
+  FullyConnected* ops = layer_ops_ + (l - 1) * kLayerOps;
+  pthreadpool_t tp = threads_.handle();
   RINGRT_RETURN_IF_ERROR(ops[kOutOp].run(rows, attn, a, tp));
   add_rows(h, a, rows * H);
 
@@ -263,23 +290,28 @@ Status SessionImpl::run_layer(uint32_t l, const ShardSlice& slice, std::size_t t
   return Status::Ok();
 }
 
+Status SessionImpl::embed_rows(const float* x, std::size_t rows, float* h) {
+  const std::size_t E = m_.embed_dim, H = m_.hidden_size;
+  if (!m_.has_input_projection()) {
+    std::memcpy(h, x, rows * H * sizeof(float));
+    return Status::Ok();
+  }
+  float* staged = buffer(kPlanInput);  // XNNPACK may read past the caller's last row
+  if (x != staged) std::memcpy(staged, x, rows * E * sizeof(float));
+  return input_op_.run(rows, staged, h, threads_.handle());
+}
+
 // One round: up to workers * chunk tokens in a single process; in a distributed
 // session up to one block per rank (shard_schedule.hpp), each rank its own slice.
 Status SessionImpl::run_round(const float* x, std::size_t tokens, float* all_outputs) {
-  const std::size_t E = m_.embed_dim, H = m_.hidden_size;
+  const std::size_t H = m_.hidden_size;
   const ShardSlice slice = distributed() ? shard_slice(schedule_, transport_->rank(), length_, tokens)
                                          : ShardSlice{length_, tokens, length_};
   const float* rows_in = x;
   if (distributed()) RINGRT_RETURN_IF_ERROR(scatter_input(x, length_, tokens, slice, &rows_in));
   const std::size_t rows = slice.rows;
   float* h = buffer(kPlanResidual);
-  if (rows > 0 && m_.has_input_projection()) {
-    float* staged = buffer(kPlanInput);  // XNNPACK may read past the caller's last row
-    if (rows_in != staged) std::memcpy(staged, rows_in, rows * E * sizeof(float));
-    RINGRT_RETURN_IF_ERROR(input_op_.run(rows, staged, h, threads_.handle()));
-  } else if (rows > 0) {
-    std::memcpy(h, rows_in, rows * H * sizeof(float));
-  }
+  if (rows > 0) RINGRT_RETURN_IF_ERROR(embed_rows(rows_in, rows, h));
   for (uint32_t l = 1; l <= m_.num_layers; ++l) RINGRT_RETURN_IF_ERROR(run_layer(l, slice, tokens));
   const float* gamma = norm(m_.num_layers, kAttnGamma);
   const float* beta = norm(m_.num_layers, kAttnBeta);
@@ -320,6 +352,10 @@ Status SessionImpl::check_append(const float* x, std::size_t tokens, std::size_t
 }
 
 Status SessionImpl::append(const float* x, std::size_t tokens, std::size_t width, float* all_outputs) {
+  if (details_.layer_by_layer) {
+    RINGRT_RETURN_IF_ERROR(check_append(x, tokens, width));
+    return append_layer_by_layer(x, tokens, all_outputs);
+  }
   if (!distributed()) {
     RINGRT_RETURN_IF_ERROR(check_append(x, tokens, width));
   } else {
@@ -370,6 +406,9 @@ Status Session::create(const Model& model, const SessionOptions& options, std::u
 Session::~Session() { delete impl_; }
 Status Session::append(const float* x, std::size_t tokens, std::size_t width, float* all_outputs) {
   return impl_->append(x, tokens, width, all_outputs);
+}
+Status Session::append_deferred(const float* x, std::size_t tokens, std::size_t width) {
+  return impl_->append_deferred(x, tokens, width);
 }
 const float* Session::output() const { return impl_->output(); }
 uint64_t Session::length() const { return impl_->length(); }

@@ -9,6 +9,7 @@
 #include "local_transport.hpp"
 #include "model_impl.hpp"
 #include "planner.hpp"
+#include "residual_store.hpp"
 #include "ring_exchange.hpp"
 #include "ring_scheduler.hpp"
 #include "shard_schedule.hpp"
@@ -29,6 +30,7 @@ class SessionImpl {
   ~SessionImpl();
   Status init(const ModelImpl& model, const SessionOptions& options);
   Status append(const float* x, std::size_t tokens, std::size_t width, float* all_outputs);
+  Status append_deferred(const float* x, std::size_t tokens, std::size_t width);
   const float* output() const { return has_output_ ? out_ : nullptr; }
   uint64_t length() const { return length_; }
   void reset() { (void)truncate(0); }
@@ -43,6 +45,14 @@ class SessionImpl {
   const float* weights_f32(TensorRole role, uint32_t layer, float* scratch) const;
   Status create_dense_ops();
   Status run_round(const float* x, std::size_t tokens, float* all_outputs);
+  // The input rows x -> the residual stream h (the input projection, or a copy).
+  Status embed_rows(const float* x, std::size_t rows, float* h);
+  // The dense part of a layer after attention: out projection, FFN, both residual adds.
+  Status finish_layer(uint32_t layer, std::size_t rows);
+  // Bidirectional models (session_bidirectional.cpp): layer by layer over everything.
+  Status append_layer_by_layer(const float* x, std::size_t tokens, float* all_outputs);
+  Status store_inputs(const float* x, std::size_t tokens);
+  Status layer_pass(uint32_t layer, uint64_t total, bool keys);
   Status run_layer(uint32_t layer, const ShardSlice& slice, std::size_t tokens);
   Status check_append(const float* x, std::size_t tokens, std::size_t width) const;
   // Distributed sessions (more than one rank).
@@ -78,6 +88,9 @@ class SessionImpl {
   RingWorkerBuffers workers_[64];
   KvStore* store_ = nullptr;
   FileKvStore* file_store_ = nullptr;  // == store_ when the history is in a file
+  KvStore* ring_store_ = nullptr;      // what the ring reads: store_, or one layer of it
+  OneLayerKvStore* one_layer_ = nullptr;
+  ResidualStore residual_;             // layer by layer only
   RingScheduler ring_;
   LocalTransport local_transport_;
   RingTransport* transport_ = &local_transport_;

@@ -104,6 +104,12 @@ struct MemoryPlan {
   // A causal sliding-window model: the KV store is a ring of kv_positions (the window,
   // a chunk and a round) and the sequence may grow without limit (max_context unused).
   bool kv_ring = false;
+  // A bidirectional model runs layer by layer over the whole sequence at every append:
+  // the KV store holds one layer, and the residual stream of every position (two
+  // streams: the embedded input and the current layer's) waits between layers, in the
+  // arena with the memory store or in KVPATH.residual with a file store.
+  bool layer_by_layer = false;
+  uint64_t residual_bytes = 0;
 };
 
 // Computes the plan a Session::create with these options would allocate.
@@ -122,6 +128,12 @@ class Session {
   // of every appended timestep. On failure (wrong width, NaN/Inf, beyond
   // max_context) the session keeps the sequence it had and stays usable.
   Status append(const float* x, std::size_t tokens, std::size_t width, float* all_outputs = nullptr);
+
+  // Bidirectional models (plan().layer_by_layer): stores the tokens without running the
+  // layers, so that a long input can arrive in pieces and the whole sequence runs once,
+  // at the next append(). output() is unavailable until then. Any other model: the
+  // same as append(x, tokens, width).
+  Status append_deferred(const float* x, std::size_t tokens, std::size_t width);
 
   // Last-timestep output, hidden_size floats; nullptr before the first append.
   const float* output() const;
