@@ -38,6 +38,7 @@ void case_naive(Context& ctx);
 void case_e2e(Context& ctx);
 void case_stream(Context& ctx);
 void case_memory(Context& ctx);
+void case_balance(Context& ctx);
 
 void print_targets(const Context& ctx);
 

@@ -9,7 +9,7 @@ namespace bench {
 
 namespace {
 
-constexpr const char* kCaseNames[] = {"roofline", "core", "naive", "e2e", "stream", "memory"};
+constexpr const char* kCaseNames[] = {"roofline", "core", "naive", "e2e", "stream", "memory", "balance"};
 
 constexpr const char* kUsage =
     "Usage: ringrt-bench [--case NAME[,NAME...]] [--smoke] [--repeat N]\n"
@@ -21,6 +21,8 @@ constexpr const char* kUsage =
     "  e2e       Edifice default model end to end, T = 4K, 16K, 64K\n"
     "  stream    latency of one 64-token append at history 4K, 16K, 64K\n"
     "  memory    plan honesty (memory store), flat RSS and throughput of the file store\n"
+    "  balance   causal load balance of the attention core, 2 workers, contiguous vs striped\n"
+    "            query rows, T = 4K, 16K: each worker's busy time, the imbalance, the speedup\n"
     "\n"
     "  --smoke     tiny sequence lengths, a few seconds in total (CI)\n"
     "  --repeat N  best of N timed runs per measurement (median of 7N appends for stream)\n"
@@ -42,6 +44,7 @@ Sizes full_sizes() {
   s.honest = {8 * K, 32 * K};
   s.flat = {8 * K, 32 * K, 128 * K};
   s.file_vs_memory = 16 * K;
+  s.balance = {4 * K, 16 * K};
   s.ref = 16 * K;
   s.roofline_batches = 15;
   s.roofline_iterations = 200;
@@ -58,6 +61,7 @@ Sizes smoke_sizes() {
   s.honest = {512, 1024};
   s.flat = {512, 1024, 2048};
   s.file_vs_memory = 1024;
+  s.balance = {1024};
   s.ref = 1024;
   s.roofline_batches = 3;
   s.roofline_iterations = 20;
@@ -100,7 +104,7 @@ bool parse_options(int argc, char** argv, Options* out, int* exit_code) {
         if (end == std::string::npos) end = list.size();
         const std::string name = list.substr(begin, end - begin);
         if (!known_case(name)) {
-          std::fprintf(stderr, "ringrt-bench: unknown case '%s' (roofline, core, naive, e2e, stream, memory)\n",
+          std::fprintf(stderr, "ringrt-bench: unknown case '%s' (roofline, core, naive, e2e, stream, memory, balance)\n",
                        name.c_str());
           return *exit_code = 2, false;
         }
@@ -135,7 +139,7 @@ bool parse_options(int argc, char** argv, Options* out, int* exit_code) {
   o.sizes = o.smoke ? smoke_sizes() : full_sizes();
   if (o.max_tokens) {
     for (std::vector<uint64_t>* v : {&o.sizes.core, &o.sizes.naive, &o.sizes.e2e, &o.sizes.stream, &o.sizes.honest,
-                                     &o.sizes.flat}) {
+                                     &o.sizes.flat, &o.sizes.balance}) {
       v->erase(std::remove_if(v->begin(), v->end(), [&](uint64_t t) { return t > o.max_tokens; }), v->end());
     }
   }

@@ -18,6 +18,7 @@ struct Sizes {
   std::vector<uint64_t> honest;  // case 6a
   std::vector<uint64_t> flat;    // case 6b
   uint64_t file_vs_memory;       // case 6c
+  std::vector<uint64_t> balance; // case 7: 2 workers, contiguous vs striped rows
   uint64_t ref;                  // 16K: targets of cases 2, 3 and 4
   int roofline_batches;          // best-of batches per GEMM (times --repeat)
   int roofline_iterations;       // GEMMs per batch

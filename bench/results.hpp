@@ -57,6 +57,18 @@ struct FlatResult {
   double tokens_per_s;
 };
 
+struct BalanceRun {  // one row assignment, the best (shortest) of the timed runs
+  double seconds;         // wall time of the whole sequence
+  double busy[2];         // per worker: seconds inside attend() + prepare_share()
+  double visible[2];      // per worker: (query row, key) pairs the causal mask lets through, per head
+  double computed[2];     // per worker: score entries computed, per head
+};
+
+struct BalanceResult {
+  BalanceRun contiguous, striped;
+  double rss;
+};
+
 using SizeWorkers = std::pair<uint64_t, int>;
 
 struct Results {
@@ -65,6 +77,7 @@ struct Results {
   std::map<SizeWorkers, NaiveResult> naive;
   std::map<SizeWorkers, E2eResult> e2e;
   std::map<uint64_t, StreamResult> stream;  // by nominal history length
+  std::map<uint64_t, BalanceResult> balance;  // by T (2 workers)
   std::vector<HonestResult> honest;
   std::vector<FlatResult> flat;
   std::string file_store_unavailable;  // non-empty: why the file-store cases did not run

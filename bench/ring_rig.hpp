@@ -34,6 +34,8 @@ class RingRig {
   ringrt::Status run(uint64_t tokens);
 
   std::size_t arena_bytes() const { return arena_.size(); }
+  // The scheduler: its row assignment and per-worker statistics.
+  ringrt::RingScheduler& ring() { return ring_; }
 
  private:
   ringrt::Arena arena_;  // first member: released after the operators that live in it

@@ -144,6 +144,25 @@ void print_targets(const Context& ctx) {
       missing(name);
     }
   }
+  owner = "balance";
+  {
+    const std::string name = "causal load balance: busy-time imbalance < 10%, striped rows, 2 workers, T=" + ref;
+    const BalanceResult* b = Results::find(R.balance, S.ref);
+    if (b) {
+      auto imbalance = [](const double x[2]) {
+        const double hi = std::max(x[0], x[1]), lo = std::min(x[0], x[1]);
+        return hi > 0 ? (hi - lo) / hi : 0;
+      };
+      const double s = imbalance(b->striped.busy), c = imbalance(b->contiguous.busy);
+      t.add({name, fmt("%.1f%% (contiguous %.1f%%)", 100 * s, 100 * c), verdict(s < 0.10)});
+      t.add({"striped vs contiguous rows, attention core T=" + ref + ", 2 workers (reported)",
+             fmt("%.3fx (%.3f vs %.3f s)", b->contiguous.seconds / b->striped.seconds, b->striped.seconds,
+                 b->contiguous.seconds),
+             "-"});
+    } else {
+      missing(name);
+    }
+  }
   t.print();
 }
 

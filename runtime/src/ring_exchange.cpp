@@ -1,19 +1,10 @@
 #include "ring_exchange.hpp"
 
 #include <cstring>
-#include <ctime>
+
+#include "monotonic_clock.hpp"
 
 namespace ringrt {
-
-namespace {
-
-double now_seconds() {
-  timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return static_cast<double>(ts.tv_sec) + 1e-9 * static_cast<double>(ts.tv_nsec);
-}
-
-}  // namespace
 
 std::size_t RingExchange::message_floats(uint32_t heads, uint32_t head_dim, uint32_t chunk) {
   return kHeaderFloats + 2 * static_cast<std::size_t>(heads) * head_dim * chunk;
@@ -101,7 +92,7 @@ Status RingExchange::run(uint32_t layer, uint64_t start, uint64_t tokens) {
     const uint64_t k = t / (R - 1);
     const bool first_hop = t % (R - 1) == 0;
     int send = prev;
-    double t0 = now_seconds();
+    double t0 = monotonic_seconds();
     if (first_hop) {  // this rank's own chunk k starts its way around
       send = prev == 0 ? 1 : 0;
       RINGRT_RETURN_IF_ERROR(fill_own(message(send), layer, k, my_shared));
@@ -111,17 +102,17 @@ Status RingExchange::run(uint32_t layer, uint64_t start, uint64_t tokens) {
     stats_.bytes_sent += bytes;
     if (prev >= 0) RINGRT_RETURN_IF_ERROR(use(message(prev), mine));
     transport_->progress();
-    const double t1 = now_seconds();
+    const double t1 = monotonic_seconds();
     RINGRT_RETURN_IF_ERROR(transport_->shift_end());
-    const double t2 = now_seconds();
+    const double t2 = monotonic_seconds();
     stats_.compute_seconds += t1 - t0;
     stats_.wait_seconds += t2 - t1;
     prev = recv;
   }
   if (prev >= 0) {
-    const double t0 = now_seconds();
+    const double t0 = monotonic_seconds();
     RINGRT_RETURN_IF_ERROR(use(message(prev), mine));
-    stats_.compute_seconds += now_seconds() - t0;
+    stats_.compute_seconds += monotonic_seconds() - t0;
   }
   return Status::Ok();
 }

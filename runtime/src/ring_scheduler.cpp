@@ -3,9 +3,15 @@
 #include <cmath>
 #include <cstring>
 
+#include "monotonic_clock.hpp"
 #include "vector_math.hpp"
 
 namespace ringrt {
+
+
+void RingScheduler::clear_worker_stats() {
+  for (RingWorkerStats& s : stats_) s = RingWorkerStats{};
+}
 
 void RingScheduler::bind(const RingGeometry& g, const AttentionRule& rule, const float* sinks, RingSlot* slots,
                          RingWorkerBuffers* buffers, float* queries, KvStore* store, ThreadPool* threads) {
@@ -20,7 +26,7 @@ void RingScheduler::bind(const RingGeometry& g, const AttentionRule& rule, const
 }
 
 Status RingScheduler::pack_op(RingSlot& slot, std::size_t k, const float* data, std::size_t stride, std::size_t n,
-                              float* scratch) {
+                              float* scratch, std::size_t input_stride) {
   const std::size_t C = g_.chunk, D = g_.head_dim;
   slot.ops[k].destroy();
   slot.pools[k].reset();
@@ -32,7 +38,7 @@ Status RingScheduler::pack_op(RingSlot& slot, std::size_t k, const float* data, 
     for (std::size_t d = 0; d < D; ++d) std::memmove(scratch + d * n, data + d * stride, n * sizeof(float));
     kernel = scratch;
   }
-  const FcShape shape = value ? FcShape{n, D, C, D, false} : FcShape{D, n, g_.qkv_stride, C, false};
+  const FcShape shape = value ? FcShape{n, D, C, D, false} : FcShape{D, n, input_stride, C, false};
   return slot.ops[k].create(shape, kernel, nullptr, &slot.pools[k]);
 }
 
@@ -46,13 +52,13 @@ Status RingScheduler::prepare_share(const Round& rd, uint64_t chunk, std::size_t
     float* scratch = slot.scratch + k * C * D;
     KvView view;
     RINGRT_RETURN_IF_ERROR(store_->read(rd.layer, static_cast<uint32_t>(k / 2), kind, first, n, scratch, &view));
-    RINGRT_RETURN_IF_ERROR(pack_op(slot, k, view.data, view.stride, n, scratch));
+    RINGRT_RETURN_IF_ERROR(pack_op(slot, k, view.data, view.stride, n, scratch, rd.input_stride));
   }
   return Status::Ok();
 }
 
-void RingScheduler::softmax_update(float* p, std::size_t nk, uint64_t pos, uint64_t key0, uint64_t keys_end,
-                                   bool all_visible, float* row_max, float* row_sum, float* alpha) const {
+std::size_t RingScheduler::softmax_update(float* p, std::size_t nk, uint64_t pos, uint64_t key0, uint64_t keys_end,
+                                          bool all_visible, float* row_max, float* row_sum, float* alpha) const {
   std::size_t a = 0, b = nk;  // the visible keys of this chunk: [a, b)
   if (!all_visible) {
     uint64_t lo, hi;
@@ -63,7 +69,7 @@ void RingScheduler::softmax_update(float* p, std::size_t nk, uint64_t pos, uint6
   if (a >= b) {
     std::memset(p, 0, nk * sizeof(float));
     *alpha = 1.0f;
-    return;
+    return 0;
   }
   rule_.transform(p + a, b - a);
   const float exp_scale = rule_.exp_scale();
@@ -75,30 +81,54 @@ void RingScheduler::softmax_update(float* p, std::size_t nk, uint64_t pos, uint6
   *row_max = m_new;
   if (a > 0) std::memset(p, 0, a * sizeof(float));
   if (b < nk) std::memset(p + b, 0, (nk - b) * sizeof(float));
+  return b - a;
 }
 
 Status RingScheduler::attend(const Round& rd, std::size_t w, const RingSlot& slot, uint64_t key0, std::size_t nk,
                              bool all_visible) {
   const std::size_t C = g_.chunk, D = g_.head_dim, heads = g_.heads, H = heads * D;
   RingWorkerBuffers& buf = buffers_[w];
-  const std::size_t row0 = w * rd.block_rows;
-  const std::size_t nq = (rd.rows - row0 < rd.block_rows) ? rd.rows - row0 : rd.block_rows;
+  const std::size_t row0 = rd.row0[w], step = rd.row_step, nq = rd.nrows[w];
+  // The worker's rows that see some key of the chunk: [k_lo, k_hi). Visible key
+  // ranges move forward with the position, so these rows are consecutive; the
+  // others (above the causal diagonal, or past the window) are not computed.
+  std::size_t k_lo = 0, k_hi = nq;
+  if (!all_visible) {
+    auto sees = [&](std::size_t k) {
+      uint64_t lo, hi;
+      rule_.visible(rd.start + row0 + k * step, rd.end, &lo, &hi);
+      return lo < hi && hi > key0 && lo < key0 + nk;
+    };
+    while (k_lo < k_hi && !sees(k_lo)) ++k_lo;
+    while (k_hi > k_lo && !sees(k_hi - 1)) --k_hi;
+  }
+  const std::size_t n = k_hi - k_lo;
+  RingWorkerStats& stats = stats_[w];
+  ++stats.chunks;
+  if (n == 0) return Status::Ok();
+  stats.computed_scores += n * nk;
   const std::size_t M = state_rows();
   float* alpha = buf.state + 2 * heads * M;
+  const float* q = rd.qkv + (row0 + k_lo * step) * g_.qkv_stride;
   for (std::size_t j = 0; j < heads; ++j) {
     const std::size_t g = kv_head(j);
     float* row_max = buf.state + j * M;
     float* row_sum = buf.state + (heads + j) * M;
-    RINGRT_RETURN_IF_ERROR(slot.ops[2 * g].run(nq, rd.qkv + row0 * g_.qkv_stride + j * D, buf.scores, nullptr));
-    for (std::size_t r = 0; r < nq; ++r) {
-      softmax_update(buf.scores + r * C, nk, rd.start + row0 + r, key0, rd.end, all_visible, row_max + r,
-                     row_sum + r, alpha + r);
+    // Scores of rows k_lo .. k_hi - 1 (input stride rd.input_stride), contiguous in buf.scores.
+    RINGRT_RETURN_IF_ERROR(slot.ops[2 * g].run(n, q + j * D, buf.scores, nullptr));
+    std::size_t visible = 0;
+    for (std::size_t r = 0; r < n; ++r) {
+      const std::size_t k = k_lo + r;
+      visible += softmax_update(buf.scores + r * C, nk, rd.start + row0 + k * step, key0, rd.end, all_visible,
+                                row_max + k, row_sum + k, alpha + k);
     }
-    RINGRT_RETURN_IF_ERROR(slot.ops[2 * g + 1].run(nq, buf.scores, buf.pv, nullptr));
-    for (std::size_t r = 0; r < nq; ++r) {
-      float* acc = rd.attention + (row0 + r) * H + j * D;
+    if (j == 0) stats.visible_pairs += visible;
+    RINGRT_RETURN_IF_ERROR(slot.ops[2 * g + 1].run(n, buf.scores, buf.pv, nullptr));
+    for (std::size_t r = 0; r < n; ++r) {
+      const std::size_t k = k_lo + r;
+      float* acc = rd.attention + (rd.acc0[w] + k) * H + j * D;
       const float* pv = buf.pv + r * D;
-      const float a = alpha[r];
+      const float a = alpha[k];
       for (std::size_t d = 0; d < D; ++d) acc[d] = acc[d] * a + pv[d];
     }
   }
@@ -107,16 +137,15 @@ Status RingScheduler::attend(const Round& rd, std::size_t w, const RingSlot& slo
 
 void RingScheduler::finish_rows(const Round& rd, std::size_t w) {
   const std::size_t D = g_.head_dim, heads = g_.heads, H = heads * D;
-  const std::size_t row0 = w * rd.block_rows;
-  const std::size_t nq = (rd.rows - row0 < rd.block_rows) ? rd.rows - row0 : rd.block_rows;
+  const std::size_t nq = rd.nrows[w];
   const float* state = buffers_[w].state;
   for (std::size_t j = 0; j < heads; ++j) {
     const float* row_max = state + j * state_rows();
     const float* row_sum = state + (heads + j) * state_rows();
     const float sink_j = sink(rd.layer, j);
-    for (std::size_t r = 0; r < nq; ++r) {
-      float* acc = rd.attention + (row0 + r) * H + j * D;
-      const float inv = normaliser(row_max[r], row_sum[r], rule_.exp_scale(), sink_j);
+    for (std::size_t k = 0; k < nq; ++k) {
+      float* acc = rd.attention + (rd.acc0[w] + k) * H + j * D;
+      const float inv = normaliser(row_max[k], row_sum[k], rule_.exp_scale(), sink_j);
       for (std::size_t d = 0; d < D; ++d) acc[d] *= inv;
     }
   }
@@ -134,12 +163,16 @@ void RingScheduler::step_item(void* ctx, std::size_t w) {
     const uint64_t chunk = rd.chunk0 + step - lag, key0 = chunk * self.g_.chunk;
     if (chunk >= rd.first_chunk[w] && chunk <= rd.last_chunk[w]) {
       const std::size_t nk = static_cast<std::size_t>(rd.end - key0 < self.g_.chunk ? rd.end - key0 : self.g_.chunk);
+      const double t0 = monotonic_seconds();
       rd.status[w] = self.attend(rd, w, self.slots_[chunk % (rd.active + 1)], key0, nk, false);
+      self.stats_[w].busy_seconds += monotonic_seconds() - t0;
     }
   }
   const uint64_t next = step == UINT64_MAX ? 0 : step + 1;
   if (next < rd.chunks && rd.status[w].ok()) {
+    const double t0 = monotonic_seconds();
     Status s = self.prepare_share(rd, rd.chunk0 + next, w);
+    self.stats_[w].busy_seconds += monotonic_seconds() - t0;
     if (!s.ok()) rd.status[w] = s;
   }
 }
@@ -187,14 +220,31 @@ Status RingScheduler::begin_round(uint32_t layer, uint64_t start, std::size_t ro
   rd.qkv = qkv;
   rd.attention = attention;
   rd.rows = rows;
-  rd.block_rows = (rows + g_.workers - 1) / g_.workers;
-  rd.active = (rows + rd.block_rows - 1) / rd.block_rows;
+  if (assignment_ == RowAssignment::kStriped) {
+    rd.active = rows < g_.workers ? rows : g_.workers;
+    rd.row_step = rd.active;
+    for (std::size_t w = 0; w < rd.active; ++w) {
+      rd.row0[w] = w;
+      rd.nrows[w] = (rows - w + rd.active - 1) / rd.active;
+      rd.acc0[w] = w == 0 ? 0 : rd.acc0[w - 1] + rd.nrows[w - 1];
+    }
+  } else {
+    const std::size_t block_rows = (rows + g_.workers - 1) / g_.workers;
+    rd.active = (rows + block_rows - 1) / block_rows;
+    rd.row_step = 1;
+    for (std::size_t w = 0; w < rd.active; ++w) {
+      rd.row0[w] = w * block_rows;
+      rd.nrows[w] = rows - rd.row0[w] < block_rows ? rows - rd.row0[w] : block_rows;
+      rd.acc0[w] = rd.row0[w];
+    }
+  }
+  rd.input_stride = rd.row_step * g_.qkv_stride;
   rd.external = nullptr;
   uint64_t lo_all = UINT64_MAX, hi_all = 0;
   for (std::size_t w = 0; w < rd.active; ++w) {
     rd.status[w] = Status::Ok();
-    const std::size_t first_row = w * rd.block_rows;
-    const std::size_t last_row = (w + 1) * rd.block_rows < rows ? (w + 1) * rd.block_rows - 1 : rows - 1;
+    const std::size_t first_row = rd.row0[w];
+    const std::size_t last_row = rd.row0[w] + (rd.nrows[w] - 1) * rd.row_step;
     visible_chunks(start + first_row, start + last_row, keys_end, &rd.first_chunk[w], &rd.last_chunk[w]);
     lo_all = rd.first_chunk[w] < lo_all ? rd.first_chunk[w] : lo_all;
     hi_all = rd.last_chunk[w] > hi_all ? rd.last_chunk[w] : hi_all;
@@ -232,13 +282,16 @@ void RingScheduler::external_item(void* ctx, std::size_t w) {
   RingScheduler& self = *rd.self;
   const ExternalChunk& c = *rd.external;
   RingSlot& slot = self.slots_[w];
+  const double t0 = monotonic_seconds();
   for (std::size_t k = 0; k < 2u * self.g_.kv_heads && rd.status[w].ok(); ++k) {
     const std::size_t head = k / 2;
     const float* data = (k % 2) ? c.values_t + head * c.value_stride : c.keys + head * c.key_stride;
     const std::size_t stride = (k % 2) ? c.v_row_stride : self.g_.head_dim;
-    rd.status[w] = self.pack_op(slot, k, data, stride, c.n, slot.scratch + k * self.g_.chunk * self.g_.head_dim);
+    rd.status[w] = self.pack_op(slot, k, data, stride, c.n, slot.scratch + k * self.g_.chunk * self.g_.head_dim,
+                                rd.input_stride);
   }
   if (rd.status[w].ok()) rd.status[w] = self.attend(rd, w, slot, 0, c.n, true);
+  self.stats_[w].busy_seconds += monotonic_seconds() - t0;
 }
 
 Status RingScheduler::attend_external(const ExternalChunk& chunk) {
@@ -250,11 +303,61 @@ Status RingScheduler::attend_external(const ExternalChunk& chunk) {
   return round_status();
 }
 
+void RingScheduler::unstripe_item(void* ctx, std::size_t part) {
+  Round& rd = *static_cast<Round*>(ctx);
+  RingScheduler& self = *rd.self;
+  const std::size_t H = static_cast<std::size_t>(self.g_.heads) * self.g_.head_dim, R = rd.rows, A = rd.active;
+  // This part's columns: a band of whole 64-byte lines.
+  constexpr std::size_t kLine = 16;
+  const std::size_t lines = (H + kLine - 1) / kLine;
+  const std::size_t c0 = lines * part / A * kLine, end = lines * (part + 1) / A * kLine;
+  const std::size_t c1 = end < H ? end : H;
+  if (c0 >= c1) return;
+  // Worker-major row i holds worker w's k-th row, which belongs at round row w + k A.
+  // Workers [0, big_workers) have q + 1 rows, the others q.
+  const std::size_t q = R / A, big_workers = R % A, big = big_workers * (q + 1);
+  auto dest = [&](std::size_t i) {
+    const std::size_t w = i < big ? i / (q + 1) : big_workers + (i - big) / q;
+    const std::size_t k = i < big ? i % (q + 1) : (i - big) % q;
+    return w + k * A;
+  };
+  // Visited rows: a bitmap in this part's score buffer (free once the round's chunks are used).
+  uint32_t* visited = reinterpret_cast<uint32_t*>(self.buffers_[part].scores);
+  std::memset(visited, 0, (R + 31) / 32 * sizeof(uint32_t));
+  // Each cycle of the permutation, 64 columns at a time: carry row i's piece to
+  // dest(i), picking up the piece found there, until the cycle closes.
+  float piece_a[64], piece_b[64];
+  for (std::size_t start = 0; start < R; ++start) {
+    if (visited[start / 32] >> (start % 32) & 1u) continue;
+    for (std::size_t c = c0; c < c1; c += 64) {
+      const std::size_t n = (c1 - c < 64 ? c1 - c : 64) * sizeof(float);
+      float *carry = piece_a, *spare = piece_b;
+      std::memcpy(carry, rd.attention + start * H + c, n);
+      std::size_t i = start;
+      for (;;) {
+        visited[i / 32] |= 1u << (i % 32);
+        i = dest(i);
+        float* row = rd.attention + i * H + c;
+        if (i == start) {
+          std::memcpy(row, carry, n);
+          break;
+        }
+        std::memcpy(spare, row, n);
+        std::memcpy(row, carry, n);
+        float* t = carry;
+        carry = spare;
+        spare = t;
+      }
+    }
+  }
+}
+
 void RingScheduler::finish_round() {
   threads_->parallel_for(round_.active, [](void* ctx, std::size_t w) {
     Round& r = *static_cast<Round*>(ctx);
     r.self->finish_rows(r, w);
   }, &round_);
+  if (round_.row_step > 1) threads_->parallel_for(round_.active, unstripe_item, &round_);
 }
 
 }  // namespace ringrt

@@ -2,7 +2,15 @@
 // history, on P workers in lockstep (causal or not, with an optional sliding window,
 // soft-capped scores, attention sinks and grouped-query heads: attention_rule.hpp).
 //
-// The round's R query rows are split into A <= P contiguous blocks, one per worker.
+// The round's R query rows are assigned to A <= P workers, striped by default (row
+// r to worker r mod A, as Striped Attention does, so under a causal mask every
+// worker sees nearly the same keys and does the same work) or in contiguous blocks
+// (set_row_assignment; the baseline the benchmark compares with). A striped worker's
+// rows are read straight out of the qkv buffer with an input stride of A rows.
+// Each worker accumulates its rows contiguously (worker-major) in the attention
+// buffer, so no two workers ever write neighbouring rows (interleaved rows cost
+// the striped ring 8% through cache lines moving between cores); finish_round
+// then puts the striped rows in order, in place, each worker moving a band of columns.
 // KV chunk i (positions [iC, iC + C)) is loaded into a ring slot at step i - 1 and
 // enters the ring at the last worker at step i; at every step each worker combines
 // its queries with the chunk it holds (online softmax), then the chunk moves one
@@ -10,7 +18,8 @@
 // packed into XNNPACK operators, split across the workers) while the current ones
 // are used; each chunk is read and packed once per round and used by every worker
 // that needs it. Chunks a worker's rows cannot see (above its causal diagonal, or
-// before its window) are skipped; chunks no worker can see never enter the ring.
+// before its window) are skipped; chunks no worker can see never enter the ring;
+// within a chunk a worker uses, only its rows that see some key of it are computed.
 #pragma once
 
 #include <cstddef>
@@ -55,6 +64,26 @@ struct RingWorkerBuffers {
   MemoryPool* prob_pool;
 };
 
+// Which worker computes which query row of a round (the query ring only; the key
+// split for short rounds divides the keys, not the rows). Sessions use contiguous
+// blocks: a chunk reaches worker w (A - 1 - w) steps after it enters the ring, which
+// is exactly the causal work the lower blocks do not have, so the ring is already
+// balanced (busy-time imbalance 1.0% at T = 16K, 2 workers; striped 0.4% but 1-5%
+// slower: bench/README.md, case "balance").
+enum class RowAssignment {
+  kContiguous,  // worker w: rows [w B, (w + 1) B), B = ceil(R / P)
+  kStriped,     // worker w: rows w, w + A, w + 2A, ... (A = min(P, R))
+};
+
+// What one worker of the query ring did, summed over rounds since the last
+// clear_worker_stats(). Counting costs two clock reads per step and worker.
+struct RingWorkerStats {
+  double busy_seconds;       // inside attend() and prepare_share() (CLOCK_MONOTONIC)
+  uint64_t chunks;           // KV chunks attended (rows that see none of a chunk are skipped)
+  uint64_t computed_scores;  // (query row, key) score entries computed, per head
+  uint64_t visible_pairs;    // of those, the ones the mask lets through, per head
+};
+
 class RingScheduler {
  public:
   // `slots` has workers + 1 entries, `buffers` has workers entries; `queries`
@@ -90,6 +119,16 @@ class RingScheduler {
   Status attend_external(const ExternalChunk& chunk);
   void finish_round();
 
+  // Takes effect at the next round. Both assignments compute the same attention
+  // (up to float rounding in the order of the sums).
+  void set_row_assignment(RowAssignment a) { assignment_ = a; }
+  RowAssignment row_assignment() const { return assignment_; }
+
+  // Per-worker statistics of the query ring: `workers` entries. Written by the
+  // workers during a round; read them between rounds.
+  const RingWorkerStats* worker_stats() const { return stats_; }
+  void clear_worker_stats();
+
  private:
   // Short rounds (streaming a few tokens at a time): every worker takes every
   // P-th KV chunk for all the round's queries, with the queries packed as the
@@ -112,8 +151,15 @@ class RingScheduler {
     const float* qkv;
     float* attention;
     std::size_t active;      // A: workers with queries this round
-    std::size_t block_rows;  // query rows per worker (the last may have fewer)
     std::size_t rows;
+    // Worker w's k-th row is round row row0[w] + k * row_step, k < nrows[w]; until
+    // finish_round its accumulator is attention row acc0[w] + k (the rows of
+    // worker 0, then those of worker 1, ...: the contiguous layout).
+    std::size_t row_step;                 // 1 (contiguous) or A (striped)
+    std::size_t input_stride;             // row_step * qkv_stride: the K operators' input stride
+    std::size_t row0[kMaxWorkers];
+    std::size_t nrows[kMaxWorkers];
+    std::size_t acc0[kMaxWorkers];
     uint64_t first_chunk[kMaxWorkers];  // first KV chunk each worker can see
     uint64_t last_chunk[kMaxWorkers];   // last KV chunk each worker can see
     uint64_t step;                      // current step (read by step_item)
@@ -131,21 +177,26 @@ class RingScheduler {
   // One head's scores of n keys from key0 for the query at `pos` -> the online softmax
   // state of that row (max, sum) and the rescale factor of its accumulator; masked
   // keys get probability 0. `all_visible`: no mask (another rank's earlier keys).
-  void softmax_update(float* p, std::size_t nk, uint64_t pos, uint64_t key0, uint64_t keys_end, bool all_visible,
-                      float* row_max, float* row_sum, float* alpha) const;
+  // Returns the number of visible keys.
+  std::size_t softmax_update(float* p, std::size_t nk, uint64_t pos, uint64_t key0, uint64_t keys_end,
+                             bool all_visible, float* row_max, float* row_sum, float* alpha) const;
   // Head j's sink logit in `layer`, or -inf without sinks.
   float sink(uint32_t layer, std::size_t head) const {
     return sinks_ ? sinks_[static_cast<std::size_t>(layer) * g_.heads + head] : -INFINITY;
   }
   std::size_t kv_head(std::size_t head) const { return head / (g_.heads / g_.kv_heads); }
   // Packs the K (even k) or V (odd k) operator k of `slot` from a chunk of n keys.
+  // A K operator reads query rows `input_stride` floats apart.
   Status pack_op(RingSlot& slot, std::size_t k, const float* data, std::size_t stride, std::size_t n,
-                 float* scratch);
+                 float* scratch, std::size_t input_stride);
   // One worker's rows against the chunk in `slot` (n keys from position key0);
   // `all_visible`: no mask, else the rule's.
   Status attend(const Round& round, std::size_t worker, const RingSlot& slot, uint64_t key0, std::size_t nk,
                 bool all_visible);
   void finish_rows(const Round& round, std::size_t worker);
+  // Striped rounds: moves columns [band of `part`] of every accumulator row from its
+  // worker-major row to its round row (in place, cycle by cycle).
+  static void unstripe_item(void* ctx, std::size_t part);
 
   // Running max -inf and running sum 0 for every head and row of a worker's state.
   void reset_state(float* state) const;
@@ -161,6 +212,8 @@ class RingScheduler {
   KvStore* store_ = nullptr;
   ThreadPool* threads_ = nullptr;
   Round round_;  // the round begun by begin_round
+  RowAssignment assignment_ = RowAssignment::kContiguous;
+  RingWorkerStats stats_[kMaxWorkers] = {};
 };
 
 }  // namespace ringrt

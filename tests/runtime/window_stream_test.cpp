@@ -110,7 +110,11 @@ TEST(WindowStream, RunStreamsTenTimesLongerInTheSameMemory) {
     std::printf("[ window ] ringrt-run, memory store, %zu tokens (%zu windows): peak RSS %.1f MiB\n", T, T / W,
                 rss[i]);
   }
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+  std::printf("[ window ] (sanitizer build: its own memory use makes RSS no measure of the ring)\n");
+#else
   EXPECT_LE(rss[1] - rss[0], 1.0) << "peak RSS grew with the stream";
+#endif
 }
 
 }  // namespace
