@@ -102,5 +102,50 @@ TEST(NoHeap, LongStreamedRunMakesNoHeapCalls) {
   EXPECT_EQ(g_calls.load(), 0) << "heap calls during append/output/reset";
 }
 
+// The attention variants' paths: a sliding-window ring store with grouped-query heads,
+// soft-cap and sinks, streamed; and a bidirectional model layer by layer, with the
+// residual stream in the arena and in a file, deferred and whole appends.
+TEST(NoHeap, AttentionVariantsMakeNoHeapCalls) {
+  TempDir dir;
+  struct Case {
+    ModelOptions options;
+    const char* store;
+  };
+  const std::string file = "file:" + dir.file("kv");
+  const Case cases[] = {{ring_encoder_options(24, 32, 4, 2, true, 2, 40, 2.0f, true), nullptr},
+                        {ring_encoder_options(24, 32, 4, 2, false, 1, 0, 0.0f, true), nullptr},
+                        {ring_encoder_options(24, 32, 4, 2, false, 2, 30), file.c_str()}};
+  const std::size_t T = 400;
+  const std::vector<float> x = synthetic_input(T, 24, 3);
+  int n = 0;
+  for (const Case& c : cases) {
+    const TestModel m = make_model(dir, "v" + std::to_string(n++), c.options, 2);
+    SessionOptions o;
+    o.chunk = 32;
+    o.workers = 2;
+    o.max_context = T;
+    o.kv_store = c.store;
+    std::unique_ptr<Session> s;
+    ASSERT_TRUE(Session::create(*m.model, o, &s).ok());
+    std::vector<float> all(T * 32);
+    g_calls = 0;
+    g_counting = true;
+    bool ok = true;
+    if (c.options.causal) {
+      for (std::size_t done = 0, piece = 1; done < T && ok; done += piece, piece = piece * 5 % 97 + 1) {
+        const std::size_t k = std::min(piece, T - done);
+        ok = s->append(x.data() + done * 24, k, 24, all.data()).ok();
+      }
+    } else {
+      ok = s->append_deferred(x.data(), 150, 24).ok() && s->append(x.data() + 150 * 24, 50, 24, all.data()).ok() &&
+           s->append(x.data() + 200 * 24, 200, 24).ok();
+    }
+    s->reset();
+    g_counting = false;
+    EXPECT_TRUE(ok) << n;
+    EXPECT_EQ(g_calls.load(), 0) << "heap calls in case " << n;
+  }
+}
+
 }  // namespace
 }  // namespace ringrt::test
