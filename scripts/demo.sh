@@ -18,7 +18,7 @@ echo "== 1. synthetic Edifice RingAttention model (embed 288, hidden 256, 4 head
 "$bin/converter/ringrt-synth" --out-dir "$work" --seed 42 --tokens "$TOKENS"
 echo "== 2. convert safetensors + JSON config to model.rrt"
 "$bin/converter/ringrt-convert" --config "$work/config.json" --weights "$work/params.safetensors" --output "$work/model.rrt"
-"$bin/converter/ringrt-convert" inspect "$work/model.rrt" | tail -n 2
+"$bin/converter/ringrt-convert" inspect "$work/model.rrt" | tail -n 1
 echo "== 3. the memory plan: fixed before the first token"
 "$bin/runtime/cli/ringrt-run" "$work/model.rrt" --plan --max-context "$TOKENS" --kv-store "file:$work/kv" | grep -E "plan|arena total|KV at max"
 echo "== 4. stream the ${TOKENS}-token sequence through the ring, KV history in $work/kv"
