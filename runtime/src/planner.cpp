@@ -88,7 +88,10 @@ Status plan_buffers(const ModelOptions& m, bool weights_f16, const SessionOption
   // A rank's KV store holds its share of the context (shard_schedule.hpp).
   // A causal sliding-window model keeps only the keys a query can still see: its
   // store is a ring and a stream may run forever (max_context does not apply).
-  details->kv_ring = m.causal && m.sliding_window > 0 && ranks == 1;
+  // The ring is used when it is smaller than max_context (then a stream may run
+  // forever); a window as long as the context keeps the plain store of max_context.
+  details->kv_ring = m.causal && m.sliding_window > 0 && ranks == 1 &&
+                     window_ring_positions(m.sliding_window, static_cast<uint32_t>(C), rows) < o.max_context;
   // A bidirectional model runs layer by layer: the store holds one layer's KV and the
   // residual stream of every position waits between layers (residual_store.hpp).
   details->layer_by_layer = !m.causal;

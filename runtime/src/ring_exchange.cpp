@@ -100,10 +100,14 @@ Status RingExchange::run(uint32_t layer, uint64_t start, uint64_t tokens) {
     const int recv = 3 - send - (prev >= 0 && prev != send ? prev : (send == 0 ? 1 : 0));
     RINGRT_RETURN_IF_ERROR(transport_->shift_begin(message(send), message(recv), bytes));
     stats_.bytes_sent += bytes;
-    if (prev >= 0) RINGRT_RETURN_IF_ERROR(use(message(prev), mine));
+    const Status used = prev >= 0 ? use(message(prev), mine) : Status::Ok();
     transport_->progress();
     const double t1 = monotonic_seconds();
-    RINGRT_RETURN_IF_ERROR(transport_->shift_end());
+    // The hop completes even when the compute failed: no transfer is left in flight
+    // on the session's buffers.
+    const Status hop = transport_->shift_end();
+    RINGRT_RETURN_IF_ERROR(used);
+    RINGRT_RETURN_IF_ERROR(hop);
     const double t2 = monotonic_seconds();
     stats_.compute_seconds += t1 - t0;
     stats_.wait_seconds += t2 - t1;

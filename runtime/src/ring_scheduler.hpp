@@ -2,10 +2,10 @@
 // history, on P workers in lockstep (causal or not, with an optional sliding window,
 // soft-capped scores, attention sinks and grouped-query heads: attention_rule.hpp).
 //
-// The round's R query rows are assigned to A <= P workers, striped by default (row
-// r to worker r mod A, as Striped Attention does, so under a causal mask every
-// worker sees nearly the same keys and does the same work) or in contiguous blocks
-// (set_row_assignment; the baseline the benchmark compares with). A striped worker's
+// The round's R query rows are assigned to A <= P workers in contiguous blocks (the
+// default: the ring's entry lag already balances the causal work, see RowAssignment)
+// or striped (set_row_assignment: row r to worker r mod A, as Striped Attention
+// does, so every worker sees nearly the same keys). A striped worker's
 // rows are read straight out of the qkv buffer with an input stride of A rows.
 // Each worker accumulates its rows contiguously (worker-major) in the attention
 // buffer, so no two workers ever write neighbouring rows (interleaved rows cost

@@ -178,9 +178,21 @@ Status SessionImpl::truncate(uint64_t length) {
     return Status::Error(StatusCode::kInvalidArgument, "truncate(%llu) beyond the sequence length %llu",
                          static_cast<unsigned long long>(length), static_cast<unsigned long long>(length_));
   }
+  // A ring keeps the last kv_positions keys: going back must leave the window
+  // before `length` in it (the next round overwrites the rest).
+  const uint64_t keep = details_.kv_ring ? plan_.kv_positions - (m_.sliding_window - 1) : 0;
+  if (details_.kv_ring && length > 0 && length_ - length > keep) {
+    return Status::Error(StatusCode::kInvalidArgument,
+                         "truncate(%llu): a sliding-window stream of %llu tokens can go back at most %llu tokens "
+                         "(its KV ring keeps the last %llu positions); reset() starts over",
+                         static_cast<unsigned long long>(length), static_cast<unsigned long long>(length_),
+                         static_cast<unsigned long long>(keep),
+                         static_cast<unsigned long long>(plan_.kv_positions));
+  }
   has_output_ = false;
   length_ = length;
-  return store_->commit(local_length(length));
+  // A bidirectional session's KV store is scratch (recomputed at every append).
+  return details_.layer_by_layer ? Status::Ok() : store_->commit(local_length(length));
 }
 
 uint64_t SessionImpl::kv_bytes_stored() const {

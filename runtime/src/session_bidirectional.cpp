@@ -46,7 +46,6 @@ Status SessionImpl::store_inputs(const float* x, std::size_t tokens) {
   const std::size_t E = m_.embed_dim;
   const std::size_t round = static_cast<std::size_t>(plan_.workers) * plan_.chunk;
   float* h = buffer(kPlanResidual);
-  has_output_ = false;
   for (std::size_t done = 0; done < tokens; done += round) {
     const std::size_t rows = tokens - done < round ? tokens - done : round;
     RINGRT_RETURN_IF_ERROR(embed_rows(x + done * E, rows, h));
@@ -60,6 +59,7 @@ Status SessionImpl::append_deferred(const float* x, std::size_t tokens, std::siz
   RINGRT_RETURN_IF_ERROR(check_append(x, tokens, width));
   RINGRT_RETURN_IF_ERROR(store_inputs(x, tokens));
   length_ += tokens;  // the layers run at the next append()
+  has_output_ = false;
   return Status::Ok();
 }
 
@@ -73,7 +73,8 @@ Status SessionImpl::append_layer_by_layer(const float* x, std::size_t tokens, fl
     RINGRT_RETURN_IF_ERROR(layer_pass(l, total, true));
     RINGRT_RETURN_IF_ERROR(layer_pass(l, total, false));
   }
-  RINGRT_RETURN_IF_ERROR(store_->commit(total));
+  // The KV store holds scratch here (one layer, recomputed at every append): nothing
+  // is committed, so the same file store path can serve the next session.
   // Outputs: the final LayerNorm of the appended positions (computed with the whole
   // sequence), and of the last one.
   const ResidualStore::Stream last = m_.num_layers ? ResidualStore::kResidual : ResidualStore::kInputs;

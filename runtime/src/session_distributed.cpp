@@ -21,44 +21,64 @@ struct RankSetup {
 struct AppendCall {
   uint64_t tokens;
   uint32_t want_all;
-  int32_t code;  // rank 0's verdict on its input
+};
+
+// One rank's verdict on a collective call.
+struct Verdict {
+  int32_t code;
+  uint32_t rank;
   char message[Status::kMaxMessage];
 };
 
 }  // namespace
 
+Status SessionImpl::agree(const Status& local) {
+  Verdict first{static_cast<int32_t>(local.code()), transport_->rank(), {}};
+  std::snprintf(first.message, sizeof first.message, "%s", local.message());
+  if (transport_->rank() == 0) {
+    for (uint32_t q = 1; q < transport_->ranks(); ++q) {
+      Verdict v;
+      RINGRT_RETURN_IF_ERROR(transport_->recv(q, &v, sizeof v));
+      if (first.code == 0 && v.code != 0) first = v;
+    }
+  } else {
+    RINGRT_RETURN_IF_ERROR(transport_->send(0, &first, sizeof first));
+  }
+  RINGRT_RETURN_IF_ERROR(transport_->broadcast(&first, sizeof first));
+  if (first.code == 0) return Status::Ok();
+  if (first.rank == transport_->rank()) return local;
+  first.message[sizeof first.message - 1] = '\0';
+  return Status::Error(static_cast<StatusCode>(first.code), "rank %u of %u failed: %s", first.rank,
+                       transport_->ranks(), first.message);
+}
+
 Status SessionImpl::check_same_options_on_every_rank(const ModelImpl& model) {
   const RankSetup mine{model.fingerprint(), plan_.max_context, plan_.workers, plan_.chunk};
   RankSetup root = mine;
   RINGRT_RETURN_IF_ERROR(transport_->broadcast(&root, sizeof root));
+  Status local = Status::Ok();
   if (std::memcmp(&root, &mine, sizeof root) != 0) {
-    return Status::Error(StatusCode::kInvalidArgument,
-                         "rank %u runs model %016llx with workers %u, chunk %u, max_context %llu but rank 0 runs "
-                         "model %016llx with workers %u, chunk %u, max_context %llu: every rank needs the same model "
-                         "and session options",
-                         transport_->rank(), static_cast<unsigned long long>(mine.fingerprint), mine.workers,
-                         mine.chunk, static_cast<unsigned long long>(mine.max_context),
-                         static_cast<unsigned long long>(root.fingerprint), root.workers, root.chunk,
-                         static_cast<unsigned long long>(root.max_context));
+    local = Status::Error(StatusCode::kInvalidArgument,
+                          "rank %u runs model %016llx with workers %u, chunk %u, max_context %llu but rank 0 runs "
+                          "model %016llx with workers %u, chunk %u, max_context %llu: every rank needs the same "
+                          "model and session options",
+                          transport_->rank(), static_cast<unsigned long long>(mine.fingerprint), mine.workers,
+                          mine.chunk, static_cast<unsigned long long>(mine.max_context),
+                          static_cast<unsigned long long>(root.fingerprint), root.workers, root.chunk,
+                          static_cast<unsigned long long>(root.max_context));
   }
-  return Status::Ok();
+  return agree(local);
 }
 
 Status SessionImpl::agree_on_append(Status local, std::size_t tokens, bool want_all) {
-  AppendCall call{tokens, want_all ? 1u : 0u, static_cast<int32_t>(local.code()), {}};
-  std::snprintf(call.message, sizeof call.message, "%s", local.message());
+  AppendCall call{tokens, want_all ? 1u : 0u};
   RINGRT_RETURN_IF_ERROR(transport_->broadcast(&call, sizeof call));
-  if (transport_->rank() == 0) {
-    if (!local.ok()) return local;
-  } else if (call.code != static_cast<int32_t>(StatusCode::kOk)) {
-    return Status::Error(static_cast<StatusCode>(call.code), "rank 0 refused the append: %s", call.message);
-  } else if (!local.ok()) {
-    return local;
-  } else if (call.tokens != tokens) {
-    return Status::Error(StatusCode::kInvalidArgument,
-                         "rank %u appended %zu tokens but rank 0 appended %llu: every rank must make the same calls",
-                         transport_->rank(), tokens, static_cast<unsigned long long>(call.tokens));
+  if (local.ok() && call.tokens != tokens) {
+    local = Status::Error(StatusCode::kInvalidArgument,
+                          "rank %u appended %zu tokens but rank 0 appended %llu: every rank must make the same calls",
+                          transport_->rank(), tokens, static_cast<unsigned long long>(call.tokens));
   }
+  RINGRT_RETURN_IF_ERROR(agree(local));
   want_all_ = call.want_all != 0;
   return Status::Ok();
 }

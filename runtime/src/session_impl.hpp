@@ -59,6 +59,9 @@ class SessionImpl {
   bool distributed() const { return transport_->ranks() > 1; }
   Status check_same_options_on_every_rank(const ModelImpl& model);
   Status agree_on_append(Status local, std::size_t tokens, bool want_all);
+  // Every rank learns the first rank whose `local` failed (its Status, with its
+  // rank), so no rank goes on into the ring while another has given up.
+  Status agree(const Status& local);
   Status scatter_input(const float* x, uint64_t start, std::size_t tokens, const ShardSlice& mine,
                        const float** rows_out);
   Status gather_outputs(const ShardSlice& mine, uint64_t start, std::size_t tokens, float* all_outputs);

@@ -138,6 +138,25 @@ TEST(Bidirectional, DeferredPiecesRunOnceAtTheNextAppend) {
   }
 }
 
+// A bidirectional session's KV file is scratch: the next session may use the path.
+TEST(Bidirectional, AFileStorePathServesSessionAfterSession) {
+  TempDir dir;
+  const TestModel m = make_model(dir, "m", ring_encoder_options(24, 32, 4, 2, false), 2);
+  const std::vector<float> x = synthetic_input(50, 24, 1);
+  const std::string spec = "file:" + dir.file("kv");
+  SessionOptions o;
+  o.chunk = 16;
+  o.workers = 2;
+  o.max_context = 50;
+  o.kv_store = spec.c_str();
+  for (int i = 0; i < 2; ++i) {
+    std::unique_ptr<Session> s;
+    const Status c = Session::create(*m.model, o, &s);
+    ASSERT_TRUE(c.ok()) << "session " << i << ": " << c.message();
+    ASSERT_TRUE(s->append(x.data(), 50, 24).ok());
+  }
+}
+
 TEST(Bidirectional, PlanHoldsOneLayerOfKvAndTheResidualStream) {
   TempDir dir;
   const ModelOptions bi = ring_encoder_options(24, 32, 4, 3, false), causal = ring_encoder_options(24, 32, 4, 3);

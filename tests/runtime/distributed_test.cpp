@@ -244,31 +244,53 @@ TEST(Distributed, BadInputOnRankZeroFailsEveryRank) {
   x[3 * E + 5] = NAN;
   const DistributedRun d = run_distributed(*m.model, o, 2, x, 10, 10, E, H);
   EXPECT_NE(d.errors[0].find("NaN at token 3"), std::string::npos) << d.errors[0];
-  EXPECT_NE(d.errors[1].find("rank 0 refused the append"), std::string::npos) << d.errors[1];
+  EXPECT_NE(d.errors[1].find("rank 0 of 2 failed: input contains NaN at token 3"), std::string::npos) << d.errors[1];
 }
 
-TEST(Distributed, ARankThatFailsIsNamedByTheOthersWithinTheTimeout) {
+// A rank with other options: every rank's Session::create fails at once, naming it.
+TEST(Distributed, ARankWithOtherOptionsFailsEveryRankAtCreation) {
   TempDir dir;
-  const std::size_t E = 32, H = 32;
-  const TestModel m = make_model(dir, "m", small_options(E, H, 2, 2), 6);
-  ThreadRing ring(2, 2.0);
-  std::string errors[2];
-  const std::vector<float> x = synthetic_input(40, E, 4);
+  const TestModel m = make_model(dir, "m", small_options(32, 32, 2, 2), 6);
+  ThreadRing ring(3, 60.0);
+  std::string errors[3];
   const auto t0 = std::chrono::steady_clock::now();
   ring.run([&](uint32_t r) {
     SessionOptions o;
-    o.chunk = r == 1 ? 16 : 8;  // rank 1 disagrees and leaves
+    o.chunk = r == 1 ? 16 : 8;  // rank 1 disagrees
     o.workers = 1;
     o.max_context = 64;
     o.transport = ring.rank(r);
     std::unique_ptr<Session> s;
-    Status st = Session::create(*m.model, o, &s);
-    if (st.ok()) st = s->append(x.data(), 40, E);
-    errors[r] = st.message();
+    errors[r] = Session::create(*m.model, o, &s).message();
   });
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  EXPECT_NE(errors[1].find("rank 1 runs model"), std::string::npos) << errors[1];
   EXPECT_NE(errors[1].find("every rank needs the same model and session options"), std::string::npos) << errors[1];
-  EXPECT_NE(errors[0].find("no data from rank 1"), std::string::npos) << errors[0];
+  for (int r : {0, 2}) {
+    EXPECT_EQ(errors[r].rfind("rank 1 of 3 failed: rank 1 runs model", 0), 0u) << errors[r];
+  }
+  EXPECT_LT(seconds, 10.0) << "the ranks waited for a timeout";
+}
+
+// A rank that goes away without a word is named by the others within the timeout.
+TEST(Distributed, ASilentRankIsNamedByTheOthersWithinTheTimeout) {
+  TempDir dir;
+  const TestModel m = make_model(dir, "m", small_options(32, 32, 2, 2), 6);
+  ThreadRing ring(2, 2.0);
+  std::string error;
+  const auto t0 = std::chrono::steady_clock::now();
+  ring.run([&](uint32_t r) {
+    if (r == 1) return;  // never joins
+    SessionOptions o;
+    o.chunk = 8;
+    o.workers = 1;
+    o.max_context = 64;
+    o.transport = ring.rank(r);
+    std::unique_ptr<Session> s;
+    error = Session::create(*m.model, o, &s).message();
+  });
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  EXPECT_NE(error.find("no data from rank 1"), std::string::npos) << error;
   EXPECT_LT(seconds, 30.0);
 }
 

@@ -1,8 +1,8 @@
-// The query ring's row assignment (ring_scheduler.hpp): striped (the default) and
-// contiguous rows compute the same attention, both equal to a double-precision
+// The query ring's row assignment (ring_scheduler.hpp): striped and contiguous (the
+// default) rows compute the same attention, both equal to a double-precision
 // reference, for causal and windowed masks, grouped-query heads, soft caps and
 // sinks, rounds of any size and 1-3 workers; striped rows balance the causal work
-// (counted per worker: (row, key) pairs); sessions (which use the default) match
+// (counted per worker: (row, key) pairs); sessions (contiguous rows) match
 // the model reference.
 #include <gtest/gtest.h>
 

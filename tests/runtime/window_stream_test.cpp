@@ -34,7 +34,7 @@ TEST(WindowStream, HundredWindowsInConstantMemoryMatchTheReference) {
     SessionOptions o;
     o.chunk = 16;
     o.workers = 2;
-    o.max_context = 64;  // not a limit for a sliding-window model
+    o.max_context = 1 << 20;  // larger than the ring: the stream may go on forever
     const std::string spec = "file:" + dir.file(std::string("kv_") + store);
     if (std::string(store) == "file") o.kv_store = spec.c_str();
     std::unique_ptr<Session> s;
@@ -72,13 +72,73 @@ TEST(WindowStream, PlanDoesNotGrowWithTheContext) {
   SessionOptions o;
   o.chunk = 32;
   o.workers = 2;
-  MemoryPlan small, huge;
-  o.max_context = 128;
+  MemoryPlan small, huge, short_context;
+  o.max_context = 1000;
   ASSERT_TRUE(plan_session(*m.model, o, &small).ok());
   o.max_context = 1ull << 40;
   ASSERT_TRUE(plan_session(*m.model, o, &huge).ok());
   EXPECT_EQ(small.arena_bytes, huge.arena_bytes);
+  EXPECT_TRUE(huge.kv_ring);
   EXPECT_EQ(huge.kv_positions, 128u + 32u + 64u);
+  // A context shorter than the ring keeps the plain store: never more than planned.
+  o.max_context = 200;
+  ASSERT_TRUE(plan_session(*m.model, o, &short_context).ok());
+  EXPECT_FALSE(short_context.kv_ring);
+  EXPECT_EQ(short_context.kv_positions, 200u);
+}
+
+// Going back (truncate) is refused where the ring no longer holds the window before
+// the new end; within reach it gives the reference's output.
+TEST(WindowStream, TruncateStaysWithinTheRing) {
+  TempDir dir;
+  const std::size_t E = 24, H = 32, W = 16;
+  const TestModel m = make_model(dir, "m", ring_encoder_options(E, H, 4, 2, true, 0, W), 12);
+  const std::vector<float> x = synthetic_input(300, E, 8);
+  SessionOptions o;
+  o.chunk = 16;
+  o.workers = 2;
+  o.max_context = 1 << 20;
+  std::unique_ptr<Session> s;
+  ASSERT_TRUE(Session::create(*m.model, o, &s).ok());
+  ASSERT_TRUE(s->append(x.data(), 200, E).ok());
+  const uint64_t keep = s->plan().kv_positions - (W - 1);  // 64 - 15
+  const Status far = s->truncate(200 - keep - 1);
+  EXPECT_EQ(far.code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(std::string(far.message()).find("can go back at most 49 tokens"), std::string::npos) << far.message();
+  EXPECT_EQ(s->length(), 200u);
+  ASSERT_TRUE(s->truncate(200 - keep).ok());
+  ASSERT_TRUE(s->append(x.data() + (200 - keep) * E, 60, E).ok());
+  const std::vector<double> ref = reference_at(m, x, 200 - keep + 59);
+  EXPECT_LE(ringrt_ref::max_abs_diff(s->output(), ref.data(), H), 2e-5);
+}
+
+// A ring file store resumed with another worker count has other slots: refused.
+TEST(WindowStream, ResumingARingWithAnotherGeometryIsRefused) {
+  TempDir dir;
+  const TestModel m = make_model(dir, "m", ring_encoder_options(24, 32, 4, 2, true, 0, 16), 12);
+  const std::vector<float> x = synthetic_input(100, 24, 8);
+  const std::string spec = "file:" + dir.file("kv");
+  SessionOptions o;
+  o.chunk = 16;
+  o.workers = 2;
+  o.max_context = 1 << 20;
+  o.kv_store = spec.c_str();
+  {
+    std::unique_ptr<Session> s;
+    ASSERT_TRUE(Session::create(*m.model, o, &s).ok());
+    ASSERT_TRUE(s->append(x.data(), 100, 24).ok());
+  }
+  o.resume = true;
+  o.workers = 1;
+  std::unique_ptr<Session> s;
+  const Status st = Session::create(*m.model, o, &s);
+  EXPECT_EQ(st.code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(std::string(st.message()).find("is a sliding-window ring of 64 positions, this session's ring has 48"),
+            std::string::npos)
+      << st.message();
+  o.workers = 2;
+  ASSERT_TRUE(Session::create(*m.model, o, &s).ok());
+  EXPECT_EQ(s->length(), 100u);
 }
 
 double peak_rss_mib(const std::string& out) {

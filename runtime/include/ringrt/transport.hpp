@@ -9,7 +9,11 @@
 //
 // All calls are made from the thread that calls the Session methods. Every wait is
 // bounded: a rank that dies or stalls makes the others fail with a Status that names
-// it, never hang.
+// it, never hang. The bound also covers the pause between two collective calls (the
+// other ranks wait for rank 0's next append): a stream that pauses longer needs a
+// transport timeout to match. After a distributed session fails, end the job
+// (abort()) or destroy the transport before the session: a transfer to a rank that
+// stalled may still be posted on the session's buffers.
 #pragma once
 
 #include <cstddef>
