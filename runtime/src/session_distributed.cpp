@@ -32,6 +32,12 @@ struct Verdict {
 
 }  // namespace
 
+Status SessionImpl::from_root(void* data, std::size_t bytes) {
+  if (transport_->rank() != 0) return transport_->recv(0, data, bytes);
+  for (uint32_t q = 1; q < transport_->ranks(); ++q) RINGRT_RETURN_IF_ERROR(transport_->send(q, data, bytes));
+  return Status::Ok();
+}
+
 Status SessionImpl::agree(const Status& local) {
   Verdict first{static_cast<int32_t>(local.code()), transport_->rank(), {}};
   std::snprintf(first.message, sizeof first.message, "%s", local.message());
@@ -44,7 +50,7 @@ Status SessionImpl::agree(const Status& local) {
   } else {
     RINGRT_RETURN_IF_ERROR(transport_->send(0, &first, sizeof first));
   }
-  RINGRT_RETURN_IF_ERROR(transport_->broadcast(&first, sizeof first));
+  RINGRT_RETURN_IF_ERROR(from_root(&first, sizeof first));
   if (first.code == 0) return Status::Ok();
   if (first.rank == transport_->rank()) return local;
   first.message[sizeof first.message - 1] = '\0';
@@ -55,7 +61,7 @@ Status SessionImpl::agree(const Status& local) {
 Status SessionImpl::check_same_options_on_every_rank(const ModelImpl& model) {
   const RankSetup mine{model.fingerprint(), plan_.max_context, plan_.workers, plan_.chunk};
   RankSetup root = mine;
-  RINGRT_RETURN_IF_ERROR(transport_->broadcast(&root, sizeof root));
+  RINGRT_RETURN_IF_ERROR(from_root(&root, sizeof root));
   Status local = Status::Ok();
   if (std::memcmp(&root, &mine, sizeof root) != 0) {
     local = Status::Error(StatusCode::kInvalidArgument,
@@ -72,7 +78,7 @@ Status SessionImpl::check_same_options_on_every_rank(const ModelImpl& model) {
 
 Status SessionImpl::agree_on_append(Status local, std::size_t tokens, bool want_all) {
   AppendCall call{tokens, want_all ? 1u : 0u};
-  RINGRT_RETURN_IF_ERROR(transport_->broadcast(&call, sizeof call));
+  RINGRT_RETURN_IF_ERROR(from_root(&call, sizeof call));
   if (local.ok() && call.tokens != tokens) {
     local = Status::Error(StatusCode::kInvalidArgument,
                           "rank %u appended %zu tokens but rank 0 appended %llu: every rank must make the same calls",
@@ -124,7 +130,7 @@ Status SessionImpl::gather_outputs(const ShardSlice& mine, uint64_t start, std::
   if (owner == me) layer_norm_rows(h + (mine.rows - 1) * H, out_, 0, 1, H, gamma, beta);
   if (owner != 0 && me == owner) RINGRT_RETURN_IF_ERROR(transport_->send(0, out_, row_bytes));
   if (owner != 0 && me == 0) RINGRT_RETURN_IF_ERROR(transport_->recv(owner, out_, row_bytes));
-  return transport_->broadcast(out_, row_bytes);
+  return from_root(out_, row_bytes);
 }
 
 }  // namespace ringrt

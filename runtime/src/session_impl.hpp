@@ -62,6 +62,9 @@ class SessionImpl {
   // Every rank learns the first rank whose `local` failed (its Status, with its
   // rank), so no rank goes on into the ring while another has given up.
   Status agree(const Status& local);
+  // Rank 0's `bytes` at `data` to every rank, point to point, so that a rank that
+  // stopped answering is named (a broadcast that times out cannot say which).
+  Status from_root(void* data, std::size_t bytes);
   Status scatter_input(const float* x, uint64_t start, std::size_t tokens, const ShardSlice& mine,
                        const float** rows_out);
   Status gather_outputs(const ShardSlice& mine, uint64_t start, std::size_t tokens, float* all_outputs);
