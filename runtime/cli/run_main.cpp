@@ -237,12 +237,12 @@ int main(int argc, char** argv) {
   }
   if (B == 0 || T == 0) return fail(args.input + ": empty sequence (no tokens to run)");
   const uint64_t max_context = args.max_context ? args.max_context : T;
-  MemoryPlan ring_check;  // a sliding-window model keeps a ring: any length fits
-  const bool kv_ring =
-      plan_session(*model, session_options(args, max_context), &ring_check).ok() && ring_check.kv_ring;
-  if (T > max_context && !kv_ring) {
-    return fail(args.input + ": the input has " + std::to_string(T) + " tokens per sequence but --max-context is " +
-                std::to_string(max_context));
+  if (T > max_context) {  // before any store exists; a sliding-window ring takes any length
+    MemoryPlan plan;
+    if (!plan_session(*model, session_options(args, max_context), &plan).ok() || !plan.kv_ring) {
+      return fail(args.input + ": the input has " + std::to_string(T) + " tokens per sequence but --max-context is " +
+                  std::to_string(max_context));
+    }
   }
   if (args.resume && (B != 1 || args.all_timesteps)) {
     return fail("--resume continues one stream: it needs a [T, E] input and no --all-timesteps");

@@ -85,21 +85,20 @@ Status plan_buffers(const ModelOptions& m, bool weights_f16, const SessionOption
       return Status::Error(StatusCode::kInvalidArgument, "KV store path is too long for a per-rank suffix");
     }
   }
-  // A rank's KV store holds its share of the context (shard_schedule.hpp).
-  // A causal sliding-window model keeps only the keys a query can still see: its
-  // store is a ring and a stream may run forever (max_context does not apply).
-  // The ring is used when it is smaller than max_context (then a stream may run
-  // forever); a window as long as the context keeps the plain store of max_context.
-  details->kv_ring = m.causal && m.sliding_window > 0 && ranks == 1 &&
-                     window_ring_positions(m.sliding_window, static_cast<uint32_t>(C), rows) < o.max_context;
+  // Positions the KV store holds: a causal sliding-window model keeps only the keys a
+  // query can still see, in a ring, when that is smaller than max_context (then a
+  // stream may run forever); a rank of several holds its share of the context
+  // (shard_schedule.hpp); otherwise the whole context.
+  const uint64_t ring = m.sliding_window ? window_ring_positions(m.sliding_window, static_cast<uint32_t>(C), rows) : 0;
+  details->kv_ring = m.causal && m.sliding_window > 0 && ranks == 1 && ring < o.max_context;
+  const uint64_t positions = details->kv_ring ? ring
+                             : ranks > 1      ? ShardSchedule{ranks, rows}.share_capacity(o.max_context)
+                                              : o.max_context;
   // A bidirectional model runs layer by layer: the store holds one layer's KV and the
   // residual stream of every position waits between layers (residual_store.hpp).
   details->layer_by_layer = !m.causal;
   const std::size_t kv_layers = details->layer_by_layer ? 1 : L;
   std::snprintf(details->residual_path, sizeof details->residual_path, "%s.residual", details->store_path);
-  const uint64_t positions = details->kv_ring ? window_ring_positions(m.sliding_window, static_cast<uint32_t>(C), rows)
-                             : ranks > 1      ? ShardSchedule{ranks, rows}.share_capacity(o.max_context)
-                                              : o.max_context;
 
   // XNNPACK operator footprints, measured by creating each shape once.
   const FcShape dense[5] = {{E, H, E, H, true}, {H, W, H, W, true}, {H, H, H, H, true},

@@ -24,7 +24,8 @@ struct RingScheduler::Split {
   float* attention;
   uint64_t chunk0, chunks;  // KV chunks chunk0 .. chunk0 + chunks - 1 hold visible keys
   uint64_t step;
-  uint64_t all_lo, all_hi;  // keys every query sees: [all_lo, all_hi)
+  uint64_t lo[kKeySplitRows], hi[kKeySplitRows];  // query q sees keys [lo[q], hi[q])
+  uint64_t all_lo, all_hi;                         // keys every query sees: [all_lo, all_hi)
   Status status[kMaxWorkers];
 };
 
@@ -70,10 +71,8 @@ Status RingScheduler::split_chunk(Split& sp, std::size_t w, uint64_t chunk) {
       rule_.transform(st, nk * R);
       if (masked) {
         for (std::size_t q = 0; q < R; ++q) {
-          uint64_t lo, hi;
-          rule_.visible(sp.start + q, sp.end, &lo, &hi);
           for (std::size_t key = 0; key < nk; ++key) {
-            if (key0 + key < lo || key0 + key >= hi) st[key * R + q] = -INFINITY;
+            if (key0 + key < sp.lo[q] || key0 + key >= sp.hi[q]) st[key * R + q] = -INFINITY;
           }
         }
       }
@@ -103,9 +102,7 @@ Status RingScheduler::split_chunk(Split& sp, std::size_t w, uint64_t chunk) {
           }
           exp_shifted_each(row, shift, R, exp_scale);
           for (std::size_t q = 0; q < R; ++q) {
-            uint64_t lo, hi;
-            rule_.visible(sp.start + q, sp.end, &lo, &hi);
-            if (key0 + key < lo || key0 + key >= hi) row[q] = 0.0f;
+            if (key0 + key < sp.lo[q] || key0 + key >= sp.hi[q]) row[q] = 0.0f;
           }
         } else {
           exp_shifted_each(row, shift, R, exp_scale);
@@ -179,17 +176,16 @@ Status RingScheduler::run_key_split(uint32_t layer, uint64_t start, std::size_t 
   sp.rows = rows;
   sp.qkv = qkv;
   sp.attention = attention;
-  uint64_t first_hi, last_lo;
-  rule_.visible(start, keys_end, &sp.all_lo, &first_hi);
-  rule_.visible(start + rows - 1, keys_end, &last_lo, &sp.all_hi);
-  // Some query sees [all_lo of the first, hi of the last); every query sees
-  // [lo of the last, hi of the first).
+  // Visible ranges move forward with the position: every query sees [lo of the
+  // last, hi of the first), and some query sees each chunk from the first's lo to
+  // the last's hi.
+  for (std::size_t q = 0; q < rows; ++q) rule_.visible(start + q, keys_end, &sp.lo[q], &sp.hi[q]);
+  sp.all_lo = sp.lo[rows - 1];
+  sp.all_hi = sp.hi[0];
   uint64_t chunk_lo, chunk_hi;
   visible_chunks(start, start + rows - 1, keys_end, &chunk_lo, &chunk_hi);
   sp.chunk0 = chunk_lo;
   sp.chunks = chunk_hi + 1 - chunk_lo;
-  sp.all_lo = last_lo;
-  sp.all_hi = first_hi;
   // The queries, contiguous per head: the weights every worker packs.
   for (std::size_t j = 0; j < heads; ++j) {
     for (std::size_t q = 0; q < rows; ++q) {

@@ -32,6 +32,11 @@ const float* SessionImpl::weights_f32(TensorRole role, uint32_t layer, float* sc
   return scratch;
 }
 
+void SessionImpl::copy_f32(TensorRole role, uint32_t layer, float* dst, std::size_t count) const {
+  const float* src = weights_f32(role, layer, dst);
+  if (src != dst) std::memcpy(dst, src, count * sizeof(float));
+}
+
 Status SessionImpl::init(const ModelImpl& model, const SessionOptions& options) {
   RINGRT_RETURN_IF_ERROR(check_runtime_support(model.options()));
   model_ = &model;
@@ -70,13 +75,9 @@ Status SessionImpl::init(const ModelImpl& model, const SessionOptions& options) 
   } else {
     store_ = new (std::nothrow) MemoryKvStore(geometry, buffer(kPlanKvStore));
   }
-  ring_store_ = store_;
-  if (details_.layer_by_layer) {
-    one_layer_ = new (std::nothrow) OneLayerKvStore(store_);
-    ring_store_ = one_layer_;
-  }
+  if (details_.layer_by_layer && store_) one_layer_ = new (std::nothrow) OneLayerKvStore(store_);
   if (!layer_ops_ || !dense_pools_ || !slot_ops_ || !slot_pools_ || !split_ops_ || !split_pools_ || !store_ ||
-      !ring_store_) {
+      (details_.layer_by_layer && !one_layer_)) {
     return Status::Error(StatusCode::kOutOfMemory, "cannot allocate session bookkeeping");
   }
   if (details_.layer_by_layer && options.resume) {
@@ -102,8 +103,7 @@ Status SessionImpl::init(const ModelImpl& model, const SessionOptions& options) 
                                  TensorRole::kFfnNormGamma, TensorRole::kFfnNormBeta};
     for (int p = 0; p < (final ? 2 : 4); ++p) {
       float* dst = norms_ + ((l - 1) * 4 + p) * H;
-      const float* src = weights_f32(roles[p], final ? 0 : l, dst);
-      if (src != dst) std::memcpy(dst, src, H * sizeof(float));
+      copy_f32(roles[p], final ? 0 : l, dst, H);
     }
   }
   out_ = buffer(kPlanOutput);
@@ -149,9 +149,7 @@ Status SessionImpl::init(const ModelImpl& model, const SessionOptions& options) 
   // Sink logits as float32, [layer][head].
   float* sinks = m_.attention_sinks ? buffer(kPlanSinks) : nullptr;
   for (uint32_t l = 1; sinks && l <= L; ++l) {
-    float* dst = sinks + (l - 1) * heads;
-    const float* src = weights_f32(TensorRole::kAttnSinks, l, dst);
-    if (src != dst) std::memcpy(dst, src, heads * sizeof(float));
+    copy_f32(TensorRole::kAttnSinks, l, sinks + (l - 1) * heads, heads);
   }
   AttentionRule rule;
   rule.causal = m_.causal;
@@ -159,7 +157,7 @@ Status SessionImpl::init(const ModelImpl& model, const SessionOptions& options) 
   rule.softcap = m_.logit_softcap;
   rule.scale = 1.0f / std::sqrt(static_cast<float>(D));
   ring_.bind(RingGeometry{P, C, heads, G, D, m_.qkv_width()}, rule, sinks, slots_, workers_, buffer(kPlanQueries),
-             ring_store_, &threads_);
+             ring_store(), &threads_);
   if (distributed()) {
     schedule_ = ShardSchedule{transport_->ranks(), static_cast<uint64_t>(P) * C};
     float* messages = buffer(kPlanExchange);

@@ -32,7 +32,7 @@ Status SessionImpl::layer_pass(uint32_t l, uint64_t total, bool keys) {
     norm_rows(h, a, rows, norm(l - 1, kAttnGamma), norm(l - 1, kAttnBeta));
     RINGRT_RETURN_IF_ERROR(qkv_op.run(rows, a, qkv, threads_.handle()));
     if (keys) {
-      RINGRT_RETURN_IF_ERROR(ring_store_->write(l - 1, first, rows, qkv, m_.qkv_width()));
+      RINGRT_RETURN_IF_ERROR(ring_store()->write(l - 1, first, rows, qkv, m_.qkv_width()));
       continue;
     }
     RINGRT_RETURN_IF_ERROR(ring_.run(l - 1, first, rows, qkv, buffer(kPlanAttention), total));

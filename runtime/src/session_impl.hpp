@@ -43,6 +43,8 @@ class SessionImpl {
  private:
   float* buffer(PlanSlot slot) const { return reinterpret_cast<float*>(arena_.at(plan_.entries[slot].offset)); }
   const float* weights_f32(TensorRole role, uint32_t layer, float* scratch) const;
+  // A small tensor (norm parameters, sinks) as count float32 values at dst.
+  void copy_f32(TensorRole role, uint32_t layer, float* dst, std::size_t count) const;
   Status create_dense_ops();
   Status run_round(const float* x, std::size_t tokens, float* all_outputs);
   // The input rows x -> the residual stream h (the input projection, or a copy).
@@ -94,8 +96,8 @@ class SessionImpl {
   RingWorkerBuffers workers_[64];
   KvStore* store_ = nullptr;
   FileKvStore* file_store_ = nullptr;  // == store_ when the history is in a file
-  KvStore* ring_store_ = nullptr;      // what the ring reads: store_, or one layer of it
-  OneLayerKvStore* one_layer_ = nullptr;
+  OneLayerKvStore* one_layer_ = nullptr;  // layer by layer: every layer in one layer of store_
+  KvStore* ring_store() const { return one_layer_ ? static_cast<KvStore*>(one_layer_) : store_; }
   ResidualStore residual_;             // layer by layer only
   RingScheduler ring_;
   LocalTransport local_transport_;

@@ -53,10 +53,7 @@ TEST(MpiDistributed, RanksEqualOneProcess) {
   TempDir dir;
   const std::size_t E = 40, H = 64;
   const TestModel m = make_model(dir, "m", small_options(E, H, 4, 3), 21);
-  SessionOptions o;
-  o.chunk = 16;
-  o.workers = 1;
-  o.max_context = 4096;
+  SessionOptions o = session_options(16, 1, 4096);
   // One token; a few chunks with uneven shards; a few thousand tokens.
   for (std::size_t T : {std::size_t{1}, std::size_t{3 * 16 + 5}, std::size_t{small_scale() ? 500u : 3000u}}) {
     const std::vector<float> x = synthetic_input(T, E, 100 + T);
@@ -74,10 +71,7 @@ TEST(MpiDistributed, StreamingEqualsOneProcessAndTheReference) {
   TempDir dir;
   const std::size_t E = 32, H = 32, T = small_scale() ? 150 : 600;
   const TestModel m = make_model(dir, "m", small_options(E, H, 2, 2), 5);
-  SessionOptions o;
-  o.chunk = 8;
-  o.workers = 1;
-  o.max_context = T;
+  SessionOptions o = session_options(8, 1, T);
   const std::vector<float> x = synthetic_input(T, E, 3);
   for (std::size_t piece : {std::size_t{1}, std::size_t{7}, std::size_t{100}}) {
     const std::vector<float> ranks = run_ranks(*m.model, o, x, T, piece);
@@ -99,10 +93,7 @@ TEST(MpiDistributed, FileStoresPerRank) {
   TempDir dir;
   const std::size_t E = 32, H = 32, T = 300;
   const TestModel m = make_model(dir, "m", small_options(E, H, 2, 2), 6);
-  SessionOptions o;
-  o.chunk = 8;
-  o.workers = 1;
-  o.max_context = T;
+  SessionOptions o = session_options(8, 1, T);
   const std::string spec = "file:" + dir.path() + "/kv";
   SessionOptions file = o;
   file.kv_store = spec.c_str();

@@ -10,6 +10,7 @@
 # Both: the launcher exits non-zero within BOUND seconds (default 30; it is killed
 # after 60, which fails the test), and no process of the job is left behind.
 set -uo pipefail
+source "$(dirname "$0")/job_end_checks.sh"
 mode=$1 binary=$2
 shift 2
 bound=${BOUND:-30}
@@ -21,35 +22,13 @@ elapsed_ms=$((($(date +%s%N) - start) / 1000000))
 echo "$out"
 echo "failure_test($mode): launcher exit code $rc after ${elapsed_ms} ms"
 
-fail=0
-if [ "$rc" -eq 124 ] || [ "$elapsed_ms" -ge 60000 ]; then
-  echo "FAIL: the job hung: killed by timeout after 60 s"
-  fail=1
-elif [ "$rc" -eq 0 ]; then
-  echo "FAIL: the job exited 0 although rank 1 went away"
-  fail=1
-fi
-if [ "$elapsed_ms" -ge $((bound * 1000)) ]; then
-  echo "FAIL: the job took ${elapsed_ms} ms to end (bound ${bound} s)"
-  fail=1
-fi
 case $mode in
   stall) expect='rank 0: no data from rank 1 within 2 s during a ring shift; rank 1 has probably died or stalled' ;;
   kill) expect='process rank 1 .*signal 9|rank 0: no data from rank 1 within|rank 0: rank 1 did not take the data' ;;
   *) echo "FAIL: unknown mode $mode"; exit 2 ;;
 esac
-if ! grep -Eq -- "$expect" <<<"$out"; then
-  echo "FAIL: the output does not name rank 1 (expected /$expect/)"
-  fail=1
+if [ "$rc" -eq 124 ] || [ "$elapsed_ms" -ge 60000 ]; then
+  echo "FAIL: the job hung: killed by timeout after 60 s"
+  exit 1
 fi
-# A stopped rank 1 that outlived the job would hold its resources forever.
-sleep 1
-left=$(pgrep -f -- "$binary --$mode" || true)
-if [ -n "$left" ]; then
-  echo "FAIL: processes of the job left behind: $left"
-  # These are the test's own processes (started above): end them by pid.
-  for pid in $left; do kill -CONT "$pid" 2>/dev/null; kill -KILL "$pid" 2>/dev/null; done
-  fail=1
-fi
-[ "$fail" -eq 0 ] && echo "failure_test($mode): ok"
-exit "$fail"
+check_job_end "failure_test($mode)" "$rc" "$elapsed_ms" "$bound" "$expect" "$out" "$binary --$mode"

@@ -10,6 +10,7 @@
 #          did not take the data sent to it": with 2 ranks it is both neighbours) and end the job.
 # Both: the launcher exits non-zero within 30 s and leaves no process behind.
 set -uo pipefail
+source "$(dirname "$0")/job_end_checks.sh"
 mode=$1 build=$2
 shift 2
 work=$(mktemp -d)
@@ -53,16 +54,4 @@ rc=$?
 elapsed_ms=$((($(date +%s%N) - hit_at) / 1000000))
 cat "$work/out.txt"
 echo "run_failure_test($mode): launcher exit code $rc, ${elapsed_ms} ms after rank 1 was hit"
-fail=0
-[ "$rc" -ne 0 ] || { echo "FAIL: the job exited 0 although rank 1 went away"; fail=1; }
-[ "$elapsed_ms" -lt 30000 ] || { echo "FAIL: the job took more than 30 s to end"; fail=1; }
-grep -Eq -- "$expect" "$work/out.txt" || { echo "FAIL: the output does not name rank 1 (/$expect/)"; fail=1; }
-sleep 1
-left=$(pgrep -f -- "$work/m.rrt" || true)
-if [ -n "$left" ]; then
-  echo "FAIL: processes of the job left behind: $left"
-  for pid in $left; do kill -CONT "$pid" 2>/dev/null; kill -KILL "$pid" 2>/dev/null; done
-  fail=1
-fi
-[ "$fail" -eq 0 ] && echo "run_failure_test($mode): ok"
-exit "$fail"
+check_job_end "run_failure_test($mode)" "$rc" "$elapsed_ms" 30 "$expect" "$(cat "$work/out.txt")" "$work/m.rrt"

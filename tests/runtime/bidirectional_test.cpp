@@ -43,10 +43,7 @@ TEST(Bidirectional, EveryOptionMatchesTheReferenceAfterEveryAppend) {
         std::vector<std::size_t> pieces;
       };
       for (const Shape& sh : {Shape{16, 2, {T}}, Shape{64, 1, {T}}, Shape{8, 3, {1, 40, T - 41}}}) {
-        SessionOptions o;
-        o.chunk = sh.chunk;
-        o.workers = sh.workers;
-        o.max_context = T;
+        SessionOptions o = session_options(sh.chunk, sh.workers, T);
         const std::string spec = "file:" + dir.file("kv" + std::to_string(n) + store + std::to_string(sh.chunk));
         if (std::string(store) == "file") o.kv_store = spec.c_str();
         std::unique_ptr<Session> s;
@@ -86,10 +83,7 @@ TEST(Bidirectional, EarlierOutputsSeeLaterTokens) {
   const std::size_t E = 24, H = 32;
   const TestModel m = make_model(dir, "m", ring_encoder_options(E, H, 4, 2, false), 2);
   const std::vector<float> x = synthetic_input(60, E, 1);
-  SessionOptions o;
-  o.chunk = 16;
-  o.workers = 2;
-  o.max_context = 60;
+  SessionOptions o = session_options(16, 2, 60);
   const std::vector<float> first30 = run_sequence(*m.model, o, std::vector<float>(x.begin(), x.begin() + 30 * E), 30,
                                                   true);
   const std::vector<float> all60 = run_sequence(*m.model, o, x, 60, true);
@@ -106,10 +100,7 @@ TEST(Bidirectional, DeferredPiecesRunOnceAtTheNextAppend) {
   const TestModel m = make_model(dir, "m", ring_encoder_options(E, H, 4, 2, false, 2, 20, 0.0f, true), 6);
   const std::vector<float> x = synthetic_input(T, E, 3);
   const std::vector<double> ref = ringrt_ref::forward_all(m.options, m.weights, x.data(), T);
-  SessionOptions o;
-  o.chunk = 16;
-  o.workers = 2;
-  o.max_context = T;
+  SessionOptions o = session_options(16, 2, T);
   std::unique_ptr<Session> s;
   ASSERT_TRUE(Session::create(*m.model, o, &s).ok());
   ASSERT_TRUE(s->append_deferred(x.data(), 50, E).ok());
@@ -144,10 +135,7 @@ TEST(Bidirectional, AFileStorePathServesSessionAfterSession) {
   const TestModel m = make_model(dir, "m", ring_encoder_options(24, 32, 4, 2, false), 2);
   const std::vector<float> x = synthetic_input(50, 24, 1);
   const std::string spec = "file:" + dir.file("kv");
-  SessionOptions o;
-  o.chunk = 16;
-  o.workers = 2;
-  o.max_context = 50;
+  SessionOptions o = session_options(16, 2, 50);
   o.kv_store = spec.c_str();
   for (int i = 0; i < 2; ++i) {
     std::unique_ptr<Session> s;
@@ -161,10 +149,7 @@ TEST(Bidirectional, PlanHoldsOneLayerOfKvAndTheResidualStream) {
   TempDir dir;
   const ModelOptions bi = ring_encoder_options(24, 32, 4, 3, false), causal = ring_encoder_options(24, 32, 4, 3);
   const TestModel b = make_model(dir, "b", bi, 1), c = make_model(dir, "c", causal, 1);
-  SessionOptions o;
-  o.chunk = 32;
-  o.workers = 2;
-  o.max_context = 4096;
+  SessionOptions o = session_options(32, 2, 4096);
   MemoryPlan pb, pc;
   ASSERT_TRUE(plan_session(*b.model, o, &pb).ok());
   ASSERT_TRUE(plan_session(*c.model, o, &pc).ok());

@@ -95,10 +95,7 @@ TEST(Distributed, RanksEqualOneProcessForShortFewChunkAndLongSequences) {
   TempDir dir;
   const std::size_t E = 40, H = 64;
   const TestModel m = make_model(dir, "m", small_options(E, H, 4, 3), 21);
-  SessionOptions o;
-  o.chunk = 16;
-  o.workers = 2;
-  o.max_context = 2048;
+  SessionOptions o = session_options(16, 2, 2048);
   const std::size_t long_T = small_scale() ? 300 : 1500;
   for (uint32_t ranks : {2u, 3u, 4u}) {
     for (std::size_t T : {std::size_t{1}, std::size_t{3 * 16 + 5}, std::size_t{2 * 32 + 1}, long_T}) {
@@ -121,10 +118,7 @@ TEST(Distributed, GroupedQueryHeadsSoftcapAndSinksEqualOneProcess) {
   TempDir dir;
   const std::size_t E = 24, H = 32, T = small_scale() ? 120 : 500;
   const TestModel m = make_model(dir, "m", ring_encoder_options(E, H, 4, 2, true, 2, 0, 3.0f, true), 9);
-  SessionOptions o;
-  o.chunk = 16;
-  o.workers = 2;
-  o.max_context = T;
+  SessionOptions o = session_options(16, 2, T);
   const std::vector<float> x = synthetic_input(T, E, 2);
   const std::vector<float> single = run_sequence(*m.model, o, x, T, true);
   const DistributedRun d = run_distributed(*m.model, o, 3, x, T, T, E, H);
@@ -156,10 +150,7 @@ TEST(Distributed, MatchesTheReference) {
   TempDir dir;
   const std::size_t E = 32, H = 32, T = small_scale() ? 100 : 400;
   const TestModel m = make_model(dir, "m", small_options(E, H, 2, 2), 5);
-  SessionOptions o;
-  o.chunk = 8;
-  o.workers = 2;
-  o.max_context = T;
+  SessionOptions o = session_options(8, 2, T);
   const std::vector<float> x = synthetic_input(T, E, 3);
   const std::vector<double> ref = ringrt_ref::forward_all(m.options, m.weights, x.data(), T);
   const DistributedRun d = run_distributed(*m.model, o, 3, x, T, T, E, H);
@@ -176,10 +167,7 @@ TEST(Distributed, StreamingInPiecesEqualsOneProcess) {
   TempDir dir;
   const std::size_t E = 40, H = 64, T = small_scale() ? 120 : 400;
   const TestModel m = make_model(dir, "m", small_options(E, H, 4, 2), 8);
-  SessionOptions o;
-  o.chunk = 16;
-  o.workers = 2;
-  o.max_context = T;
+  SessionOptions o = session_options(16, 2, T);
   const std::vector<float> x = synthetic_input(T, E, 17);
   const std::vector<float> single = run_sequence(*m.model, o, x, T, true);
   for (std::size_t piece : {std::size_t{1}, std::size_t{7}, std::size_t{33}}) {
@@ -193,10 +181,7 @@ TEST(Distributed, FileStoresHoldOnlyEachRanksShare) {
   TempDir dir;
   const std::size_t E = 32, H = 32, T = 200;
   const TestModel m = make_model(dir, "m", small_options(E, H, 2, 2), 6);
-  SessionOptions o;
-  o.chunk = 8;
-  o.workers = 1;
-  o.max_context = T;
+  SessionOptions o = session_options(8, 1, T);
   const std::string spec = "file:" + dir.path() + "/kv";
   o.kv_store = spec.c_str();
   const std::vector<float> x = synthetic_input(T, E, 4);
@@ -213,10 +198,7 @@ TEST(Distributed, FileStoresHoldOnlyEachRanksShare) {
 TEST(Distributed, KvShareShrinksAsOneOverRanks) {
   TempDir dir;
   const TestModel m = make_model(dir, "m", small_options(32, 32, 2, 2), 6);
-  SessionOptions o;
-  o.chunk = 64;
-  o.workers = 2;
-  o.max_context = 64 * 1024;
+  SessionOptions o = session_options(64, 2, 64 * 1024);
   MemoryPlan one;
   ASSERT_TRUE(plan_session(*m.model, o, &one).ok());
   for (uint32_t ranks : {2u, 4u}) {
@@ -236,10 +218,7 @@ TEST(Distributed, BadInputOnRankZeroFailsEveryRank) {
   TempDir dir;
   const std::size_t E = 32, H = 32;
   const TestModel m = make_model(dir, "m", small_options(E, H, 2, 2), 6);
-  SessionOptions o;
-  o.chunk = 8;
-  o.workers = 1;
-  o.max_context = 64;
+  SessionOptions o = session_options(8, 1, 64);
   std::vector<float> x = synthetic_input(10, E, 4);
   x[3 * E + 5] = NAN;
   const DistributedRun d = run_distributed(*m.model, o, 2, x, 10, 10, E, H);
@@ -281,10 +260,7 @@ TEST(Distributed, ASilentRankIsNamedByTheOthersWithinTheTimeout) {
   const auto t0 = std::chrono::steady_clock::now();
   ring.run([&](uint32_t r) {
     if (r == 1) return;  // never joins
-    SessionOptions o;
-    o.chunk = 8;
-    o.workers = 1;
-    o.max_context = 64;
+    SessionOptions o = session_options(8, 1, 64);
     o.transport = ring.rank(r);
     std::unique_ptr<Session> s;
     error = Session::create(*m.model, o, &s).message();

@@ -21,10 +21,7 @@ TEST(ModelVariants, RingEncoderWithEdificeAttentionRunsLikeEdifice) {
   EXPECT_TRUE(check_runtime_support(encoder.model->impl().options()).ok());
   const std::size_t T = 70;
   const std::vector<float> x = synthetic_input(T, 24, 22);
-  SessionOptions o;
-  o.chunk = 16;
-  o.workers = 2;
-  o.max_context = T;
+  SessionOptions o = session_options(16, 2, T);
   const std::vector<float> a = run_sequence(*edifice.model, o, x, T);
   const std::vector<float> b = run_sequence(*encoder.model, o, x, T);
   ASSERT_EQ(a.size(), 32u);

@@ -38,6 +38,14 @@ TestModel make_model(const TempDir& dir, const std::string& name, const ModelOpt
   return m;
 }
 
+SessionOptions session_options(uint32_t chunk, uint32_t workers, uint64_t max_context) {
+  SessionOptions o;
+  o.chunk = chunk;
+  o.workers = workers;
+  o.max_context = max_context;
+  return o;
+}
+
 std::vector<float> run_sequence(const Model& model, const SessionOptions& options, const std::vector<float>& x,
                                 std::size_t tokens, bool all) {
   std::unique_ptr<Session> session;

@@ -29,6 +29,9 @@ bool small_scale();
 TestModel make_model(const TempDir& dir, const std::string& name, const ModelOptions& options, uint64_t seed,
                      convert::StorageDType dtype = convert::StorageDType::kF32);
 
+// SessionOptions with these three set (memory store, one process).
+SessionOptions session_options(uint32_t chunk, uint32_t workers, uint64_t max_context);
+
 // Runs a whole sequence through a fresh session; returns the last-timestep output
 // (or every timestep's, with all = true). Fails the test on a bad status.
 std::vector<float> run_sequence(const Model& model, const SessionOptions& options, const std::vector<float>& x,

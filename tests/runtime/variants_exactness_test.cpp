@@ -68,10 +68,7 @@ TEST(Variants, CausalOptionsMatchTheReference) {
     // Whole rounds through the ring (chunk 16/64, 1-3 workers), and streams through the key split.
     for (const Shape& sh : {Shape{16, 1, T}, Shape{16, 3, T}, Shape{64, 2, T}, Shape{16, 2, 1}, Shape{32, 2, 7},
                             Shape{8, 2, 50}}) {
-      SessionOptions o;
-      o.chunk = sh.chunk;
-      o.workers = sh.workers;
-      o.max_context = T;
+      SessionOptions o = session_options(sh.chunk, sh.workers, T);
       const double err = stream_error(m, o, x, T, sh.piece, ref);
       EXPECT_LE(err, 2e-5) << v.name << ", chunk " << sh.chunk << ", " << sh.workers << " workers, pieces of "
                            << sh.piece;
@@ -88,10 +85,7 @@ TEST(Variants, EachOptionChangesTheOutput) {
   const std::size_t T = 100;
   const TestModel base = make_model(dir, "base", ring_encoder_options(24, 32, 4, 2), 31);
   const std::vector<float> x = synthetic_input(T, 24, 5);
-  SessionOptions o;
-  o.chunk = 16;
-  o.workers = 2;
-  o.max_context = T;
+  SessionOptions o = session_options(16, 2, T);
   const std::vector<float> y0 = run_sequence(*base.model, o, x, T);
   int n = 0;
   for (const Variant& v : causal_variants()) {

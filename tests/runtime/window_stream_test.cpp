@@ -94,10 +94,7 @@ TEST(WindowStream, TruncateStaysWithinTheRing) {
   const std::size_t E = 24, H = 32, W = 16;
   const TestModel m = make_model(dir, "m", ring_encoder_options(E, H, 4, 2, true, 0, W), 12);
   const std::vector<float> x = synthetic_input(300, E, 8);
-  SessionOptions o;
-  o.chunk = 16;
-  o.workers = 2;
-  o.max_context = 1 << 20;
+  SessionOptions o = session_options(16, 2, 1 << 20);
   std::unique_ptr<Session> s;
   ASSERT_TRUE(Session::create(*m.model, o, &s).ok());
   ASSERT_TRUE(s->append(x.data(), 200, E).ok());
@@ -118,10 +115,7 @@ TEST(WindowStream, ResumingARingWithAnotherGeometryIsRefused) {
   const TestModel m = make_model(dir, "m", ring_encoder_options(24, 32, 4, 2, true, 0, 16), 12);
   const std::vector<float> x = synthetic_input(100, 24, 8);
   const std::string spec = "file:" + dir.file("kv");
-  SessionOptions o;
-  o.chunk = 16;
-  o.workers = 2;
-  o.max_context = 1 << 20;
+  SessionOptions o = session_options(16, 2, 1 << 20);
   o.kv_store = spec.c_str();
   {
     std::unique_ptr<Session> s;
