@@ -1,4 +1,4 @@
-// Case 7, causal load balance: the attention core of case 2 (RingScheduler over a
+// Case 7, causal load balance: the attention core of case 2 (WorkerRing over a
 // one-layer memory KV store, 4 heads x 64, chunk 256, causal) on 2 workers, the same
 // rounds with the query rows assigned in contiguous blocks and striped (row r to
 // worker r mod 2), in the same child, alternately. Per assignment: the wall time,

@@ -45,7 +45,7 @@ const CoreResult* measure_core(Context& ctx, uint64_t tokens, int workers) {
 }
 
 void case_core(Context& ctx) {
-  Table t("case 2: attention core - RingScheduler over a memory KV store, one layer, H=256 (4x64), chunk 256",
+  Table t("case 2: attention core - WorkerRing over a memory KV store, one layer, H=256 (4x64), chunk 256",
           {"T", "workers", "seconds", "GFLOP/s", "tokens/s", "% of roofline", "peak RSS MiB"});
   for (uint64_t T : ctx.opt.sizes.core) {
     for (int P : {1, 2}) {

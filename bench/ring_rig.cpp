@@ -3,7 +3,7 @@
 
 #include <new>
 
-#include "planner.hpp"
+#include "session_plan.hpp"
 
 namespace bench {
 
@@ -51,7 +51,7 @@ Status RingRig::init(uint32_t P, uint32_t C, uint32_t heads, uint32_t D, uint64_
   RINGRT_RETURN_IF_ERROR(ringrt::plan_buffers(m, false, o, &plan, &details));
   RINGRT_RETURN_IF_ERROR(arena_.allocate(plan.arena_bytes));
   RINGRT_RETURN_IF_ERROR(threads_.init(P));
-  auto buffer = [&](ringrt::PlanSlot slot, uint64_t stride = 0, uint32_t index = 0) {
+  auto buffer = [&](ringrt::ArenaEntry slot, uint64_t stride = 0, uint32_t index = 0) {
     return reinterpret_cast<float*>(arena_.at(plan.entries[slot].offset + index * stride));
   };
 

@@ -11,7 +11,7 @@
 
 #include "arena.hpp"
 #include "kv_store.hpp"
-#include "ring_scheduler.hpp"
+#include "worker_ring.hpp"
 #include "thread_pool.hpp"
 #include "xnn_allocator.hpp"
 #include "xnn_fully_connected.hpp"
@@ -35,7 +35,7 @@ class RingRig {
 
   std::size_t arena_bytes() const { return arena_.size(); }
   // The scheduler: its row assignment and per-worker statistics.
-  ringrt::RingScheduler& ring() { return ring_; }
+  ringrt::WorkerRing& ring() { return ring_; }
 
  private:
   ringrt::Arena arena_;  // first member: released after the operators that live in it
@@ -47,7 +47,7 @@ class RingRig {
   std::unique_ptr<ringrt::MemoryKvStore> store_;
   ringrt::RingSlot slots_[65] = {};
   ringrt::RingWorkerBuffers workers_[64] = {};
-  ringrt::RingScheduler ring_;
+  ringrt::WorkerRing ring_;
   uint32_t P_ = 0, C_ = 0, heads_ = 0, D_ = 0;
   float* qkv_ = nullptr;
   float* attention_ = nullptr;

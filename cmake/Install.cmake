@@ -1,10 +1,9 @@
 # Install rules and package files for users of ringrt:
 #   include/ringrt/*.h, *.hpp              public C and C++ API
-#   lib/libringrt.a, lib/libringrt.so*     the runtime, static and shared
+#   lib/libringrt.a or lib/libringrt.so*   the runtime (BUILD_SHARED_LIBS chooses)
 #   lib/libringrt_mpi.a                    the MPI ring transport (RINGRT_WITH_MPI=ON)
 #   bin/ringrt-run (+ ringrt-convert, ringrt-synth from converter/)
-#   lib/cmake/ringrt/                      find_package(ringrt): ringrt::ringrt (static),
-#                                          ringrt::ringrt_shared, ringrt::ringrt_mpi
+#   lib/cmake/ringrt/                      find_package(ringrt): ringrt::ringrt, ringrt::ringrt_mpi
 #   lib/pkgconfig/ringrt.pc                pkg-config ringrt (add --static for libringrt.a)
 # The installed tree is relocatable: copy the prefix anywhere (e.g. to a board).
 include(GNUInstallDirs)
@@ -21,13 +20,9 @@ install(DIRECTORY ${PROJECT_SOURCE_DIR}/runtime/include/ringrt
   DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}
   FILES_MATCHING PATTERN "*.h" PATTERN "*.hpp" ${_ringrt_header_excludes})
 
-# ringrt links ringrt_schema (header-only, generated, include dirs only in the build
-# tree) privately; a static library's private dependencies stay in its link
-# interface as $<LINK_ONLY:...>, so the (empty, outside the build tree) interface
-# target is exported with it. XNNPACK and pthreadpool are ringrt_dep:: imported
-# targets that ringrtConfig.cmake recreates on the user's machine.
-set_target_properties(ringrt PROPERTIES EXPORT_NAME ringrt)
-install(TARGETS ringrt ringrt_shared ringrt_schema EXPORT ringrtTargets
+# XNNPACK and pthreadpool are ringrt_dep:: imported targets that ringrtConfig.cmake
+# recreates on the user's machine (a static libringrt.a names them as $<LINK_ONLY:...>).
+install(TARGETS ringrt EXPORT ringrtTargets
   ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
   LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}
   RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})

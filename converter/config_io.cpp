@@ -158,7 +158,7 @@ std::string config_to_json(const ModelOptions& o) {
   j["num_layers"] = o.num_layers;
   j["dropout"] = float_as_short_double(o.dropout);
   j["window_size"] = o.window_size;
-  if (o.architecture != Architecture::kEdificeRingAttention) {  // Edifice configs keep MODEL.md's keys
+  if (o.architecture != Architecture::kEdificeRingAttention) {  // Edifice configs keep the model contract's keys
     j["architecture"] = architecture_name(o.architecture);
     j["causal"] = o.causal;
     j["num_kv_heads"] = o.kv_heads();

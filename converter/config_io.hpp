@@ -1,4 +1,4 @@
-// The JSON model config of MODEL.md: keys are exactly the option names, plus
+// The JSON model config of the model contract (docs/model-contract.md): keys are exactly the option names, plus
 // "architecture" and, for "ring_encoder", the attention options (README.md,
 // "Model architectures").
 #pragma once
@@ -23,7 +23,7 @@ ModelOptions read_config(const std::string& path);
 // `name` into *out; false when there is none.
 bool architecture_from_name(const std::string& name, Architecture* out);
 
-// The config as JSON text, one line, newline-terminated: MODEL.md's seven keys, and
+// The config as JSON text, one line, newline-terminated: the model contract's seven keys, and
 // for ring_encoder also "architecture" and the five attention options.
 std::string config_to_json(const ModelOptions& options);
 

@@ -18,7 +18,7 @@
 
 #include "input_stream.hpp"
 #include "model_fixture.hpp"
-#include "ring_exchange.hpp"
+#include "rank_ring.hpp"
 #include "ringrt/mpi_transport.hpp"
 #include "ringrt/ringrt.hpp"
 
@@ -133,7 +133,7 @@ int main(int argc, char** argv) {
     const ringrt::RingStats st = session->ring_stats();
 
     // The same transfers with nothing to overlap: as many shifts of one message.
-    const std::size_t bytes = ringrt::RingExchange::message_floats(kHeads, kHeadDim, kChunk) * sizeof(float);
+    const std::size_t bytes = ringrt::RankRing::message_floats(kHeads, kHeadDim, kChunk) * sizeof(float);
     const uint64_t hops = st.bytes_sent / bytes;
     std::vector<char> send(bytes), recv(bytes);
     MPI_Barrier(MPI_COMM_WORLD);

@@ -10,7 +10,6 @@
 #include <string>
 #include <vector>
 
-#include "checksum.hpp"
 #include "distributed.hpp"
 #include "npy.hpp"
 #include "plan_print.hpp"
@@ -156,13 +155,13 @@ class Input {
 // FNV-1a of elements [first, first + count), read a block at a time.
 ringrt::Status hash_input(Input& in, size_t first, size_t count, uint64_t* hash) {
   std::vector<float> buf;
-  *hash = ringrt::kFnv1a64Seed;
+  *hash = ringrt::kHashSeed;
   constexpr size_t kBlock = 1 << 16;
   for (size_t done = 0; done < count;) {
     const size_t n = std::min(kBlock, count - done);
     const float* p = nullptr;
     RINGRT_RETURN_IF_ERROR(in.read(first + done, n, &buf, &p));
-    *hash = ringrt::fnv1a64(p, n * sizeof(float), *hash);
+    *hash = ringrt::hash_bytes(p, n * sizeof(float), *hash);
     done += n;
   }
   return ringrt::Status::Ok();

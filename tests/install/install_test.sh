@@ -19,7 +19,12 @@ prefix="$work/prefix"
 
 step "cmake --install $build --prefix $prefix"
 "$cmake" --install "$build" --prefix "$prefix" >"$work/install.log"
-for f in include/ringrt/ringrt.h include/ringrt/ringrt.hpp lib/libringrt.a lib/libringrt.so \
+# One libringrt, static or shared as the build chose (BUILD_SHARED_LIBS).
+shared=0
+[ -e "$prefix/lib/libringrt.so" ] && shared=1
+lib=lib/libringrt.a
+[ "$shared" = 1 ] && lib=lib/libringrt.so
+for f in include/ringrt/ringrt.h include/ringrt/ringrt.hpp include/ringrt/export.h "$lib" \
          lib/cmake/ringrt/ringrtConfig.cmake lib/pkgconfig/ringrt.pc; do
   [ -e "$prefix/$f" ] || { echo "FAIL: $f not installed"; cat "$work/install.log"; exit 1; }
 done
@@ -53,15 +58,16 @@ step "pkg-config ringrt: $("$pkg_config" --modversion ringrt)"
 cflags=$("$pkg_config" --cflags ringrt)
 libs_static=$("$pkg_config" --libs --static ringrt)
 # shellcheck disable=SC2086  # word splitting of flags is intended
-{
-  # Shared: -lringrt finds libringrt.so (the linker prefers it to the .a).
-  "$cc" $flags -o "$work/consumer_shared" "$consumer_c" $cflags $("$pkg_config" --libs ringrt) -Wl,-rpath,"$prefix/lib" $ldflags
+if [ "$shared" = 1 ]; then
+  # Shared: -lringrt finds libringrt.so.
+  exe=consumer_shared
+  "$cc" $flags -o "$work/$exe" "$consumer_c" $cflags $("$pkg_config" --libs ringrt) -Wl,-rpath,"$prefix/lib" $ldflags
+  readelf -d "$work/$exe" | grep -q 'NEEDED.*libringrt\.so' || { echo "FAIL: $exe does not use libringrt.so"; exit 1; }
+else
   # Static: libringrt.a with Libs.private, as a C program with no C++ driver.
-  "$cc" $flags -o "$work/consumer_static" "$consumer_c" $cflags ${libs_static/-lringrt/$prefix/lib/libringrt.a} $ldflags
-}
-readelf -d "$work/consumer_shared" | grep -q 'NEEDED.*libringrt\.so' || { echo "FAIL: consumer_shared does not use libringrt.so"; exit 1; }
-if readelf -d "$work/consumer_static" | grep -q 'NEEDED.*libringrt'; then echo "FAIL: consumer_static uses libringrt.so"; exit 1; fi
-for exe in consumer_shared consumer_static; do
-  "${emu[@]}" "$work/$exe" $model | tail -1
-done
+  exe=consumer_static
+  "$cc" $flags -o "$work/$exe" "$consumer_c" $cflags $libs_static $ldflags
+  if readelf -d "$work/$exe" | grep -q 'NEEDED.*libringrt'; then echo "FAIL: $exe uses libringrt.so"; exit 1; fi
+fi
+"${emu[@]}" "$work/$exe" $model | tail -1
 echo "install.consumer: OK"

@@ -1,4 +1,4 @@
-// Naive double-precision forward pass of shared/MODEL.md and of the ring_encoder
+// Naive double-precision forward pass of docs/model-contract.md and of the ring_encoder
 // architecture (README.md, "Model architectures").
 //
 // Everything is plain double arithmetic; the only "optimisation" is that every

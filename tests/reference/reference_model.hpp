@@ -1,4 +1,4 @@
-// A naive, double-precision reference of the model in shared/MODEL.md and of the
+// A naive, double-precision reference of the model in docs/model-contract.md and of the
 // ring_encoder architecture with every attention option (README.md, "Model
 // architectures"), written straight from the math and independent of any runtime
 // code. Tests compare the runtime's float32 results against it.
@@ -13,7 +13,7 @@
 
 namespace ringrt_ref {
 
-// MODEL.md tensor names ("ring_1_qkv.kernel", ...; "ring_1_attn_sinks" with
+// the contract's tensor names (docs/model-contract.md) ("ring_1_qkv.kernel", ...; "ring_1_attn_sinks" with
 // attention_sinks) -> row-major float values. Kernels are stored [in, out]; the
 // qkv kernel is [H, (num_heads + 2 num_kv_heads) * head_dim]. A missing or wrongly sized tensor aborts with a
 // message on stderr (this is test code).

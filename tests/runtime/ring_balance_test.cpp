@@ -1,4 +1,4 @@
-// The query ring's row assignment (ring_scheduler.hpp): striped and contiguous (the
+// The query ring's row assignment (worker_ring.hpp): striped and contiguous (the
 // default) rows compute the same attention, both equal to a double-precision
 // reference, for causal and windowed masks, grouped-query heads, soft caps and
 // sinks, rounds of any size and 1-3 workers; striped rows balance the causal work
@@ -17,7 +17,7 @@
 #include <vector>
 
 #include "kv_store.hpp"
-#include "ring_scheduler.hpp"
+#include "worker_ring.hpp"
 #include "runtime_fixture.hpp"
 #include "thread_pool.hpp"
 #include "xnn_allocator.hpp"
@@ -43,7 +43,7 @@ struct Geometry {
   uint32_t workers, chunk, heads, kv_heads, head_dim;
 };
 
-// A RingScheduler over a one-layer memory KV store, wired as SessionImpl::init
+// A WorkerRing over a one-layer memory KV store, wired as SessionImpl::init
 // wires it (bench/ring_rig.cpp does the same through the planner).
 class SchedulerRig {
  public:
@@ -198,7 +198,7 @@ class SchedulerRig {
     return worst;
   }
 
-  RingScheduler& ring() { return ring_; }
+  WorkerRing& ring() { return ring_; }
 
  private:
   float* floats(std::size_t n) { return reinterpret_cast<float*>(bytes_of(n * sizeof(float))); }
@@ -215,7 +215,7 @@ class SchedulerRig {
   ThreadPool threads_;
   RingSlot slots_[65] = {};
   RingWorkerBuffers workers_[64] = {};
-  RingScheduler ring_;
+  WorkerRing ring_;
   Geometry g_{};
   AttentionRule rule_{};
   std::vector<float> sinks_;
@@ -263,7 +263,7 @@ double imbalance(const RingWorkerStats* s, std::size_t workers, F field) {
 }
 
 TEST(RingBalance, ContiguousIsTheDefault) {  // measured the faster of the two (bench case "balance")
-  RingScheduler ring;
+  WorkerRing ring;
   EXPECT_EQ(ring.row_assignment(), RowAssignment::kContiguous);
 }
 

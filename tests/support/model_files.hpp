@@ -28,7 +28,7 @@ using convert::write_safetensors;
 // `header_json`, the header verbatim, then `data`. For malformed-input tests.
 std::string raw_safetensors(const std::string& header_json, const std::string& data);
 
-// Writes `options` as a JSON config: MODEL.md's seven keys, and for ring_encoder
+// Writes `options` as a JSON config: the model contract's seven keys, and for ring_encoder
 // also "architecture" and the five attention options.
 void write_config(const std::string& path, const ModelOptions& options);
 

@@ -20,6 +20,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "ringrt/export.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -45,27 +47,27 @@ typedef struct ringrt_session_options {
   uint64_t max_context; /* longest sequence the session accepts */
 } ringrt_session_options;
 
-void ringrt_session_options_init(ringrt_session_options* options);
+RINGRT_API void ringrt_session_options_init(ringrt_session_options* options);
 
-ringrt_status ringrt_model_load(const char* path, ringrt_model** out, char* err, size_t err_size);
-void ringrt_model_free(ringrt_model* model);
-uint32_t ringrt_model_embed_dim(const ringrt_model* model);
-uint32_t ringrt_model_hidden_size(const ringrt_model* model);
+RINGRT_API ringrt_status ringrt_model_load(const char* path, ringrt_model** out, char* err, size_t err_size);
+RINGRT_API void ringrt_model_free(ringrt_model* model);
+RINGRT_API uint32_t ringrt_model_embed_dim(const ringrt_model* model);
+RINGRT_API uint32_t ringrt_model_hidden_size(const ringrt_model* model);
 
-ringrt_status ringrt_session_create(const ringrt_model* model, const ringrt_session_options* options,
-                                    ringrt_session** out, char* err, size_t err_size);
+RINGRT_API ringrt_status ringrt_session_create(const ringrt_model* model, const ringrt_session_options* options,
+                                               ringrt_session** out, char* err, size_t err_size);
 /* Appends `tokens` rows of `width` floats; all_outputs (optional) receives tokens * hidden_size floats. */
-ringrt_status ringrt_session_append(ringrt_session* session, const float* x, size_t tokens, size_t width,
-                                    float* all_outputs, char* err, size_t err_size);
+RINGRT_API ringrt_status ringrt_session_append(ringrt_session* session, const float* x, size_t tokens, size_t width,
+                                               float* all_outputs, char* err, size_t err_size);
 /* Last-timestep output (hidden_size floats), or NULL before the first append. */
-const float* ringrt_session_output(const ringrt_session* session);
-uint64_t ringrt_session_length(const ringrt_session* session);
+RINGRT_API const float* ringrt_session_output(const ringrt_session* session);
+RINGRT_API uint64_t ringrt_session_length(const ringrt_session* session);
 /* Bytes of the session's arena (every buffer it uses, allocated at creation). */
-uint64_t ringrt_session_arena_bytes(const ringrt_session* session);
-void ringrt_session_reset(ringrt_session* session);
-void ringrt_session_free(ringrt_session* session);
+RINGRT_API uint64_t ringrt_session_arena_bytes(const ringrt_session* session);
+RINGRT_API void ringrt_session_reset(ringrt_session* session);
+RINGRT_API void ringrt_session_free(ringrt_session* session);
 
-const char* ringrt_version(void);
+RINGRT_API const char* ringrt_version(void);
 
 #ifdef __cplusplus
 }

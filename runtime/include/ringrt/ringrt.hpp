@@ -38,7 +38,7 @@ class ModelImpl;
 
 // A verified, memory-mapped model. Immutable and shareable by any number of sessions
 // (it must outlive them).
-class Model {
+class RINGRT_API Model {
  public:
   struct LoadOptions {
     bool verify_checksum = true;  // hash the weights once at load to detect damage
@@ -113,11 +113,11 @@ struct MemoryPlan {
 };
 
 // Computes the plan a Session::create with these options would allocate.
-Status plan_session(const Model& model, const SessionOptions& options, MemoryPlan* plan);
+RINGRT_API Status plan_session(const Model& model, const SessionOptions& options, MemoryPlan* plan);
 
 class SessionImpl;
 
-class Session {
+class RINGRT_API Session {
  public:
   static Status create(const Model& model, const SessionOptions& options, std::unique_ptr<Session>* out);
   ~Session();
@@ -156,6 +156,12 @@ class Session {
   SessionImpl* impl_;
 };
 
-const char* version();
+RINGRT_API const char* version();
+
+// FNV-1a 64-bit hash of `bytes` at `data`, continuing from `hash`: a cheap tag for
+// SessionOptions::stream_tag (ringrt-run tags a stream with the hash of its input).
+// Not cryptographic.
+constexpr uint64_t kHashSeed = 0xcbf29ce484222325ull;
+RINGRT_API uint64_t hash_bytes(const void* data, std::size_t bytes, uint64_t hash = kHashSeed);
 
 }  // namespace ringrt

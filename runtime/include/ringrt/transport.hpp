@@ -32,7 +32,7 @@ struct RingStats {
   uint64_t chunks_received = 0;  // chunks that held KV visible to this rank's queries
 };
 
-class RingTransport {
+class RINGRT_API RingTransport {
  public:
   virtual ~RingTransport() = default;
 

@@ -5,6 +5,9 @@
 
 namespace ringrt {
 
+// The model contract's epsilon (docs/model-contract.md).
+constexpr float kLayerNormEpsilon = 1e-5f;
+
 // Normalises rows [row_begin, row_end) of `in` (row stride = width) into `out`.
 void layer_norm_rows(const float* in, float* out, std::size_t row_begin, std::size_t row_end,
                      std::size_t width, const float* gamma, const float* beta);

@@ -1,4 +1,4 @@
-// The key split for short rounds: see RingScheduler::run_key_split.
+// The key split for short rounds: see WorkerRing::run_key_split.
 //
 // Per worker and head, the round's queries Q [rows][D] are the weights of one
 // fully-connected operator, packed once per round, and each KV chunk is its input:
@@ -10,13 +10,13 @@
 #include <cmath>
 #include <cstring>
 
-#include "ring_scheduler.hpp"
+#include "worker_ring.hpp"
 #include "vector_math.hpp"
 
 namespace ringrt {
 
-struct RingScheduler::Split {
-  RingScheduler* self;
+struct WorkerRing::Split {
+  WorkerRing* self;
   uint32_t layer;
   uint64_t start, end;  // queries at start + q; keys [0, end)
   std::size_t rows;
@@ -29,9 +29,9 @@ struct RingScheduler::Split {
   Status status[kMaxWorkers];
 };
 
-void RingScheduler::split_setup_item(void* ctx, std::size_t w) {
+void WorkerRing::split_setup_item(void* ctx, std::size_t w) {
   Split& sp = *static_cast<Split*>(ctx);
-  RingScheduler& self = *sp.self;
+  WorkerRing& self = *sp.self;
   const std::size_t D = self.g_.head_dim, heads = self.g_.heads, H = heads * D;
   RingWorkerBuffers& b = self.buffers_[w];
   for (std::size_t j = 0; j < heads && sp.status[w].ok(); ++j) {
@@ -45,7 +45,7 @@ void RingScheduler::split_setup_item(void* ctx, std::size_t w) {
   std::memset(b.partial, 0, sp.rows * H * sizeof(float));
 }
 
-Status RingScheduler::split_chunk(Split& sp, std::size_t w, uint64_t chunk) {
+Status WorkerRing::split_chunk(Split& sp, std::size_t w, uint64_t chunk) {
   const std::size_t C = g_.chunk, D = g_.head_dim, heads = g_.heads, H = heads * D, M = state_rows();
   const std::size_t R = sp.rows, group = g_.heads / g_.kv_heads;
   RingWorkerBuffers& b = buffers_[w];
@@ -125,16 +125,16 @@ Status RingScheduler::split_chunk(Split& sp, std::size_t w, uint64_t chunk) {
   return Status::Ok();
 }
 
-void RingScheduler::split_step_item(void* ctx, std::size_t w) {
+void WorkerRing::split_step_item(void* ctx, std::size_t w) {
   Split& sp = *static_cast<Split*>(ctx);
   const uint64_t i = sp.step * sp.self->g_.workers + w;
   if (i < sp.chunks && sp.status[w].ok()) sp.status[w] = sp.self->split_chunk(sp, w, sp.chunk0 + i);
 }
 
 // Merges the workers' states for the rows of one part (parts cover [0, rows)).
-void RingScheduler::split_merge_item(void* ctx, std::size_t part) {
+void WorkerRing::split_merge_item(void* ctx, std::size_t part) {
   Split& sp = *static_cast<Split*>(ctx);
-  RingScheduler& self = *sp.self;
+  WorkerRing& self = *sp.self;
   const std::size_t P = self.g_.workers, D = self.g_.head_dim, heads = self.g_.heads, H = heads * D;
   const std::size_t M = self.state_rows();
   const std::size_t parts = P < sp.rows ? P : sp.rows;
@@ -165,7 +165,7 @@ void RingScheduler::split_merge_item(void* ctx, std::size_t part) {
   }
 }
 
-Status RingScheduler::run_key_split(uint32_t layer, uint64_t start, std::size_t rows, const float* qkv,
+Status WorkerRing::run_key_split(uint32_t layer, uint64_t start, std::size_t rows, const float* qkv,
                                     float* attention, uint64_t keys_end) {
   const std::size_t D = g_.head_dim, heads = g_.heads, P = g_.workers;
   Split sp;

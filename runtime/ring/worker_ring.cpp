@@ -1,4 +1,4 @@
-#include "ring_scheduler.hpp"
+#include "worker_ring.hpp"
 
 #include <cmath>
 #include <cstring>
@@ -9,11 +9,11 @@
 namespace ringrt {
 
 
-void RingScheduler::clear_worker_stats() {
+void WorkerRing::clear_worker_stats() {
   for (RingWorkerStats& s : stats_) s = RingWorkerStats{};
 }
 
-void RingScheduler::bind(const RingGeometry& g, const AttentionRule& rule, const float* sinks, RingSlot* slots,
+void WorkerRing::bind(const RingGeometry& g, const AttentionRule& rule, const float* sinks, RingSlot* slots,
                          RingWorkerBuffers* buffers, float* queries, KvStore* store, ThreadPool* threads) {
   g_ = g;
   rule_ = rule;
@@ -25,7 +25,7 @@ void RingScheduler::bind(const RingGeometry& g, const AttentionRule& rule, const
   threads_ = threads;
 }
 
-Status RingScheduler::pack_op(RingSlot& slot, std::size_t k, const float* data, std::size_t stride, std::size_t n,
+Status WorkerRing::pack_op(RingSlot& slot, std::size_t k, const float* data, std::size_t stride, std::size_t n,
                               float* scratch, std::size_t input_stride) {
   const std::size_t C = g_.chunk, D = g_.head_dim;
   slot.ops[k].destroy();
@@ -42,7 +42,7 @@ Status RingScheduler::pack_op(RingSlot& slot, std::size_t k, const float* data, 
   return slot.ops[k].create(shape, kernel, nullptr, &slot.pools[k]);
 }
 
-Status RingScheduler::prepare_share(const Round& rd, uint64_t chunk, std::size_t worker) {
+Status WorkerRing::prepare_share(const Round& rd, uint64_t chunk, std::size_t worker) {
   const std::size_t C = g_.chunk, D = g_.head_dim;
   RingSlot& slot = slots_[chunk % (rd.active + 1)];
   const uint64_t first = chunk * C;
@@ -57,7 +57,7 @@ Status RingScheduler::prepare_share(const Round& rd, uint64_t chunk, std::size_t
   return Status::Ok();
 }
 
-std::size_t RingScheduler::softmax_update(float* p, std::size_t nk, uint64_t pos, uint64_t key0, uint64_t keys_end,
+std::size_t WorkerRing::softmax_update(float* p, std::size_t nk, uint64_t pos, uint64_t key0, uint64_t keys_end,
                                           bool all_visible, float* row_max, float* row_sum, float* alpha) const {
   std::size_t a = 0, b = nk;  // the visible keys of this chunk: [a, b)
   if (!all_visible) {
@@ -84,7 +84,7 @@ std::size_t RingScheduler::softmax_update(float* p, std::size_t nk, uint64_t pos
   return b - a;
 }
 
-Status RingScheduler::attend(const Round& rd, std::size_t w, const RingSlot& slot, uint64_t key0, std::size_t nk,
+Status WorkerRing::attend(const Round& rd, std::size_t w, const RingSlot& slot, uint64_t key0, std::size_t nk,
                              bool all_visible) {
   const std::size_t C = g_.chunk, D = g_.head_dim, heads = g_.heads, H = heads * D;
   RingWorkerBuffers& buf = buffers_[w];
@@ -135,7 +135,7 @@ Status RingScheduler::attend(const Round& rd, std::size_t w, const RingSlot& slo
   return Status::Ok();
 }
 
-void RingScheduler::finish_rows(const Round& rd, std::size_t w) {
+void WorkerRing::finish_rows(const Round& rd, std::size_t w) {
   const std::size_t D = g_.head_dim, heads = g_.heads, H = heads * D;
   const std::size_t nq = rd.nrows[w];
   const float* state = buffers_[w].state;
@@ -153,9 +153,9 @@ void RingScheduler::finish_rows(const Round& rd, std::size_t w) {
 
 // One lockstep step for one worker: use the chunk it holds, then prepare its share
 // of the chunk entering the ring next.
-void RingScheduler::step_item(void* ctx, std::size_t w) {
+void WorkerRing::step_item(void* ctx, std::size_t w) {
   Round& rd = *static_cast<Round*>(ctx);
-  RingScheduler& self = *rd.self;
+  WorkerRing& self = *rd.self;
   if (!rd.status[w].ok()) return;
   const uint64_t step = rd.step;
   const uint64_t lag = rd.active - 1 - w;  // chunk chunk0 + i reaches worker w at step i + lag
@@ -177,13 +177,13 @@ void RingScheduler::step_item(void* ctx, std::size_t w) {
   }
 }
 
-void RingScheduler::reset_state(float* state) const {
+void WorkerRing::reset_state(float* state) const {
   const std::size_t rows = static_cast<std::size_t>(g_.heads) * state_rows();
   for (std::size_t i = 0; i < rows; ++i) state[i] = -INFINITY;
   std::memset(state + rows, 0, rows * sizeof(float));
 }
 
-Status RingScheduler::run(uint32_t layer, uint64_t start, std::size_t rows, const float* qkv, float* attention,
+Status WorkerRing::run(uint32_t layer, uint64_t start, std::size_t rows, const float* qkv, float* attention,
                           uint64_t keys_end) {
   if (rows <= kKeySplitRows) return run_key_split(layer, start, rows, qkv, attention, keys_end);
   RINGRT_RETURN_IF_ERROR(begin_round(layer, start, rows, qkv, attention, keys_end));
@@ -192,14 +192,14 @@ Status RingScheduler::run(uint32_t layer, uint64_t start, std::size_t rows, cons
   return Status::Ok();
 }
 
-Status RingScheduler::round_status() const {
+Status WorkerRing::round_status() const {
   for (std::size_t w = 0; w < round_.active; ++w) {
     if (!round_.status[w].ok()) return round_.status[w];
   }
   return Status::Ok();
 }
 
-void RingScheduler::visible_chunks(uint64_t first_pos, uint64_t last_pos, uint64_t keys_end, uint64_t* lo,
+void WorkerRing::visible_chunks(uint64_t first_pos, uint64_t last_pos, uint64_t keys_end, uint64_t* lo,
                                    uint64_t* hi) const {
   uint64_t a0, b0, a1, b1;
   rule_.visible(first_pos, keys_end, &a0, &b0);
@@ -209,7 +209,7 @@ void RingScheduler::visible_chunks(uint64_t first_pos, uint64_t last_pos, uint64
   *hi = b1 > 0 ? (b1 - 1) / g_.chunk : 0;
 }
 
-Status RingScheduler::begin_round(uint32_t layer, uint64_t start, std::size_t rows, const float* qkv,
+Status WorkerRing::begin_round(uint32_t layer, uint64_t start, std::size_t rows, const float* qkv,
                                   float* attention, uint64_t keys_end) {
   const std::size_t heads = g_.heads, H = heads * g_.head_dim;
   Round& rd = round_;
@@ -257,7 +257,7 @@ Status RingScheduler::begin_round(uint32_t layer, uint64_t start, std::size_t ro
   return Status::Ok();
 }
 
-Status RingScheduler::attend_local() {
+Status WorkerRing::attend_local() {
   Round& rd = round_;
   uint64_t steps = 0;
   for (std::size_t w = 0; w < rd.active; ++w) {
@@ -277,9 +277,9 @@ Status RingScheduler::attend_local() {
 
 // XNNPACK operators are not reentrant (setup writes into the operator), so every
 // worker packs the external chunk into its own slot and attends its rows with it.
-void RingScheduler::external_item(void* ctx, std::size_t w) {
+void WorkerRing::external_item(void* ctx, std::size_t w) {
   Round& rd = *static_cast<Round*>(ctx);
-  RingScheduler& self = *rd.self;
+  WorkerRing& self = *rd.self;
   const ExternalChunk& c = *rd.external;
   RingSlot& slot = self.slots_[w];
   const double t0 = monotonic_seconds();
@@ -294,7 +294,7 @@ void RingScheduler::external_item(void* ctx, std::size_t w) {
   self.stats_[w].busy_seconds += monotonic_seconds() - t0;
 }
 
-Status RingScheduler::attend_external(const ExternalChunk& chunk) {
+Status WorkerRing::attend_external(const ExternalChunk& chunk) {
   Round& rd = round_;
   if (chunk.n == 0) return Status::Ok();
   rd.external = &chunk;
@@ -303,9 +303,9 @@ Status RingScheduler::attend_external(const ExternalChunk& chunk) {
   return round_status();
 }
 
-void RingScheduler::unstripe_item(void* ctx, std::size_t part) {
+void WorkerRing::unstripe_item(void* ctx, std::size_t part) {
   Round& rd = *static_cast<Round*>(ctx);
-  RingScheduler& self = *rd.self;
+  WorkerRing& self = *rd.self;
   const std::size_t H = static_cast<std::size_t>(self.g_.heads) * self.g_.head_dim, R = rd.rows, A = rd.active;
   // This part's columns: a band of whole 64-byte lines.
   constexpr std::size_t kLine = 16;
@@ -352,7 +352,7 @@ void RingScheduler::unstripe_item(void* ctx, std::size_t part) {
   }
 }
 
-void RingScheduler::finish_round() {
+void WorkerRing::finish_round() {
   threads_->parallel_for(round_.active, [](void* ctx, std::size_t w) {
     Round& r = *static_cast<Round*>(ctx);
     r.self->finish_rows(r, w);

@@ -2,7 +2,6 @@
 
 #include <cmath>
 
-#include "model_contract.hpp"
 
 namespace ringrt {
 

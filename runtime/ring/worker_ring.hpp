@@ -84,7 +84,7 @@ struct RingWorkerStats {
   uint64_t visible_pairs;    // of those, the ones the mask lets through, per head
 };
 
-class RingScheduler {
+class WorkerRing {
  public:
   // `slots` has workers + 1 entries, `buffers` has workers entries; `queries`
   // holds heads * kKeySplitRows * D floats; `sinks` is null or holds layers * heads
@@ -98,7 +98,7 @@ class RingScheduler {
   Status run(uint32_t layer, uint64_t start, std::size_t rows, const float* qkv, float* attention,
              uint64_t keys_end);
 
-  // The same attention in phases, for a distributed round (ring_exchange.hpp):
+  // The same attention in phases, for a distributed round (rank_ring.hpp):
   // begin_round, attend_local (the local store, causal as in run), any number of
   // attend_external (a chunk of KV from another rank, every key visible to every
   // row), then finish_round. Always the query ring, whatever the row count.
@@ -144,7 +144,7 @@ class RingScheduler {
 
   static constexpr std::size_t kMaxWorkers = 64;
   struct Round {
-    RingScheduler* self;
+    WorkerRing* self;
     uint32_t layer;
     uint64_t start;          // position of query row 0
     uint64_t end;            // keys [0, end) exist

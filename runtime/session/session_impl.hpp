@@ -8,10 +8,10 @@
 #include "kv_store_file.hpp"
 #include "local_transport.hpp"
 #include "model_impl.hpp"
-#include "planner.hpp"
+#include "session_plan.hpp"
 #include "residual_store.hpp"
-#include "ring_exchange.hpp"
-#include "ring_scheduler.hpp"
+#include "rank_ring.hpp"
+#include "worker_ring.hpp"
 #include "shard_schedule.hpp"
 #include "thread_pool.hpp"
 #include "xnn_allocator.hpp"
@@ -41,7 +41,7 @@ class SessionImpl {
   void clear_ring_stats() { exchange_.clear_stats(); }
 
  private:
-  float* buffer(PlanSlot slot) const { return reinterpret_cast<float*>(arena_.at(plan_.entries[slot].offset)); }
+  float* buffer(ArenaEntry slot) const { return reinterpret_cast<float*>(arena_.at(plan_.entries[slot].offset)); }
   const float* weights_f32(TensorRole role, uint32_t layer, float* scratch) const;
   // A small tensor (norm parameters, sinks) as count float32 values at dst.
   void copy_f32(TensorRole role, uint32_t layer, float* dst, std::size_t count) const;
@@ -99,11 +99,11 @@ class SessionImpl {
   OneLayerKvStore* one_layer_ = nullptr;  // layer by layer: every layer in one layer of store_
   KvStore* ring_store() const { return one_layer_ ? static_cast<KvStore*>(one_layer_) : store_; }
   ResidualStore residual_;             // layer by layer only
-  RingScheduler ring_;
+  WorkerRing ring_;
   LocalTransport local_transport_;
   RingTransport* transport_ = &local_transport_;
   ShardSchedule schedule_{1, 1};
-  RingExchange exchange_;
+  RankRing exchange_;
   bool want_all_ = false;  // distributed: rank 0 asked for every timestep's output
 
   float* norms_ = nullptr;  // f32 LayerNorm parameters, see norm()

@@ -1,4 +1,4 @@
-#include "ring_exchange.hpp"
+#include "rank_ring.hpp"
 
 #include <cstring>
 
@@ -6,11 +6,11 @@
 
 namespace ringrt {
 
-std::size_t RingExchange::message_floats(uint32_t heads, uint32_t head_dim, uint32_t chunk) {
+std::size_t RankRing::message_floats(uint32_t heads, uint32_t head_dim, uint32_t chunk) {
   return kHeaderFloats + 2 * static_cast<std::size_t>(heads) * head_dim * chunk;
 }
 
-void RingExchange::bind(RingTransport* transport, KvStore* store, RingScheduler* ring, const ShardSchedule& schedule,
+void RankRing::bind(RingTransport* transport, KvStore* store, WorkerRing* ring, const ShardSchedule& schedule,
                         uint32_t heads, uint32_t head_dim, uint32_t chunk, float* messages, float* scratch) {
   transport_ = transport;
   store_ = store;
@@ -24,7 +24,7 @@ void RingExchange::bind(RingTransport* transport, KvStore* store, RingScheduler*
   scratch_ = scratch;
 }
 
-uint64_t RingExchange::shared_prefix(uint32_t source, uint64_t start, uint64_t tokens) const {
+uint64_t RankRing::shared_prefix(uint32_t source, uint64_t start, uint64_t tokens) const {
   uint64_t shared = 0;
   for (uint32_t x = 0; x < schedule_.ranks; ++x) {
     if (x == source) continue;
@@ -38,7 +38,7 @@ uint64_t RingExchange::shared_prefix(uint32_t source, uint64_t start, uint64_t t
 
 // Message layout after the header: K of head h at h * C * D (n rows of D floats),
 // then Vᵀ of head h at heads * C * D + h * D * C (D rows of n floats).
-Status RingExchange::fill_own(float* msg, uint32_t layer, uint64_t k, uint64_t shared) {
+Status RankRing::fill_own(float* msg, uint32_t layer, uint64_t k, uint64_t shared) {
   const std::size_t C = chunk_, D = head_dim_;
   const uint64_t first = k * C;
   const std::size_t n = shared > first ? static_cast<std::size_t>(shared - first < C ? shared - first : C) : 0;
@@ -58,7 +58,7 @@ Status RingExchange::fill_own(float* msg, uint32_t layer, uint64_t k, uint64_t s
   return Status::Ok();
 }
 
-Status RingExchange::use(const float* msg, const ShardSlice& mine) {
+Status RankRing::use(const float* msg, const ShardSlice& mine) {
   Header header;
   std::memcpy(&header, msg, sizeof header);
   if (mine.rows == 0 || header.rows == 0) return Status::Ok();
@@ -70,12 +70,12 @@ Status RingExchange::use(const float* msg, const ShardSlice& mine) {
   const std::size_t n = static_cast<std::size_t>(left < header.rows ? left : header.rows);
   const std::size_t C = chunk_, D = head_dim_;
   const float* keys = msg + kHeaderFloats;
-  RingScheduler::ExternalChunk chunk{keys, C * D, keys + heads_ * C * D, D * C, static_cast<std::size_t>(header.rows), n};
+  WorkerRing::ExternalChunk chunk{keys, C * D, keys + heads_ * C * D, D * C, static_cast<std::size_t>(header.rows), n};
   ++stats_.chunks_received;
   return ring_->attend_external(chunk);
 }
 
-Status RingExchange::run(uint32_t layer, uint64_t start, uint64_t tokens) {
+Status RankRing::run(uint32_t layer, uint64_t start, uint64_t tokens) {
   const uint32_t R = transport_->ranks(), me = transport_->rank();
   if (R == 1) return Status::Ok();
   const ShardSlice mine = shard_slice(schedule_, me, start, tokens);

@@ -1,4 +1,4 @@
-// The weight-name contract of ../shared/MODEL.md and of the ring_encoder
+// The weight-name contract of docs/model-contract.md and of the ring_encoder
 // architecture (README.md, "Model architectures"): the model options, their
 // validation, and the exact list of tensors (name, shape) a model must contain.
 // Shared by the converter (checks safetensors) and the runtime (checks .rrt files),
@@ -16,7 +16,6 @@ constexpr uint16_t kSchemaMajor = 1;
 constexpr uint16_t kSchemaMinor = 1;  // 1.1: RingEncoder and its attention options
 constexpr uint64_t kTensorAlignment = 64;
 constexpr const char* kFileIdentifier = "RRT1";
-constexpr float kLayerNormEpsilon = 1e-5f;
 
 // Upper bounds that keep every size product far from 64-bit overflow and every
 // per-row size within 32 bits (XNNPACK takes size_t, but strides of 2^31 floats are
@@ -26,7 +25,7 @@ constexpr uint32_t kMaxLayers = 1024;
 
 // The computation the tensors describe (the values of fb::Architecture).
 enum class Architecture : uint32_t {
-  kEdificeRingAttention = 0,  // ../shared/MODEL.md; JSON "edifice_ring_attention"
+  kEdificeRingAttention = 0,  // docs/model-contract.md; JSON "edifice_ring_attention"
   kRingEncoder = 1,           // Edifice layout + attention options; JSON "ring_encoder"
 };
 

@@ -4,6 +4,7 @@
 #include <cstring>
 #include <new>
 
+#include "checksum.hpp"
 #include "fp16.hpp"
 #include "layer_norm.hpp"
 #include "session_impl.hpp"
@@ -127,7 +128,7 @@ Status SessionImpl::init(const ModelImpl& model, const SessionOptions& options) 
   const uint64_t state_stride = plan_.entries[kPlanSoftmax].bytes / P;
   const uint64_t partial_stride = plan_.entries[kPlanPartials].bytes / P;
   uint8_t* split_mem = reinterpret_cast<uint8_t*>(buffer(kPlanKeySplitOps));
-  auto carve = [&](PlanSlot slot, uint64_t stride, uint32_t w) {
+  auto carve = [&](ArenaEntry slot, uint64_t stride, uint32_t w) {
     return reinterpret_cast<float*>(reinterpret_cast<uint8_t*>(buffer(slot)) + w * stride);
   };
   for (uint32_t w = 0; w < P; ++w) {
@@ -161,7 +162,7 @@ Status SessionImpl::init(const ModelImpl& model, const SessionOptions& options) 
   if (distributed()) {
     schedule_ = ShardSchedule{transport_->ranks(), static_cast<uint64_t>(P) * C};
     float* messages = buffer(kPlanExchange);
-    float* scratch = messages + 3 * RingExchange::message_floats(G, D, C);
+    float* scratch = messages + 3 * RankRing::message_floats(G, D, C);
     exchange_.bind(transport_, store_, &ring_, schedule_, G, D, C, messages, scratch);
     RINGRT_RETURN_IF_ERROR(check_same_options_on_every_rank(model));
   }
@@ -430,5 +431,7 @@ const RingStats& Session::ring_stats() const { return impl_->ring_stats(); }
 void Session::clear_ring_stats() { impl_->clear_ring_stats(); }
 
 const char* version() { return RINGRT_VERSION_STRING; }
+
+uint64_t hash_bytes(const void* data, std::size_t bytes, uint64_t hash) { return fnv1a64(data, bytes, hash); }
 
 }  // namespace ringrt

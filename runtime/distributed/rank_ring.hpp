@@ -2,7 +2,7 @@
 // one hop per step, while each rank attends its own queries to the chunk it holds.
 //
 // For one layer of a distributed round, after the local ring has attended this
-// rank's slice to its own store (RingScheduler::attend_local), chunk k of every
+// rank's slice to its own store (WorkerRing::attend_local), chunk k of every
 // rank's store is sent to the next rank, which attends to it and forwards it, until
 // it has visited every other rank; then chunk k + 1, and so on. The transfer of
 // hop t overlaps the attention on the chunk received at hop t - 1 (three message
@@ -15,19 +15,19 @@
 #include <cstdint>
 
 #include "kv_store.hpp"
-#include "ring_scheduler.hpp"
+#include "worker_ring.hpp"
 #include "ringrt/transport.hpp"
 #include "shard_schedule.hpp"
 
 namespace ringrt {
 
-class RingExchange {
+class RankRing {
  public:
   // Floats of one message: a header, then K and Vᵀ of every head for one chunk.
   static std::size_t message_floats(uint32_t heads, uint32_t head_dim, uint32_t chunk);
 
   // `messages`: 3 * message_floats; `scratch`: chunk * head_dim floats.
-  void bind(RingTransport* transport, KvStore* store, RingScheduler* ring, const ShardSchedule& schedule,
+  void bind(RingTransport* transport, KvStore* store, WorkerRing* ring, const ShardSchedule& schedule,
             uint32_t heads, uint32_t head_dim, uint32_t chunk, float* messages, float* scratch);
 
   // Completes the attention of this rank's slice of the round [start, start + tokens)
@@ -55,7 +55,7 @@ class RingExchange {
 
   RingTransport* transport_ = nullptr;
   KvStore* store_ = nullptr;
-  RingScheduler* ring_ = nullptr;
+  WorkerRing* ring_ = nullptr;
   ShardSchedule schedule_{1, 1};
   uint32_t heads_ = 0, head_dim_ = 0, chunk_ = 0;
   std::size_t message_floats_ = 0;

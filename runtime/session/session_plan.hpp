@@ -11,7 +11,7 @@
 namespace ringrt {
 
 // Indices of the plan's entries (the order the arena is laid out in).
-enum PlanSlot : std::size_t {
+enum ArenaEntry : std::size_t {
   kPlanInput,
   kPlanResidual,
   kPlanNormed,

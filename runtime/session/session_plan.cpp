@@ -1,4 +1,4 @@
-#include "planner.hpp"
+#include "session_plan.hpp"
 
 #include <cstdio>
 #include <cstring>
@@ -7,9 +7,9 @@
 
 #include "kv_store_file.hpp"
 #include "model_impl.hpp"
-#include "ring_exchange.hpp"
+#include "rank_ring.hpp"
 #include "residual_store.hpp"
-#include "ring_scheduler.hpp"
+#include "worker_ring.hpp"
 #include "shard_schedule.hpp"
 #include "xnn_fully_connected.hpp"
 
@@ -122,7 +122,7 @@ Status plan_buffers(const ModelOptions& m, bool weights_f16, const SessionOption
 
   uint64_t bytes[kPlanCount];
   const char* names[kPlanCount];
-  auto set = [&](PlanSlot s, const char* name, uint64_t b) {
+  auto set = [&](ArenaEntry s, const char* name, uint64_t b) {
     names[s] = name;
     bytes[s] = b;
   };
@@ -148,7 +148,7 @@ Status plan_buffers(const ModelOptions& m, bool weights_f16, const SessionOption
   set(kPlanOutput, "output.last", floats(H));
   const bool file = details->file_store;
   set(kPlanSlotBuffers, "ring.slot_buffers", (P + 1) * floats(2 * G * C * D));
-  const std::size_t message = RingExchange::message_floats(static_cast<uint32_t>(G), static_cast<uint32_t>(D),
+  const std::size_t message = RankRing::message_floats(static_cast<uint32_t>(G), static_cast<uint32_t>(D),
                                                           static_cast<uint32_t>(C));
   set(kPlanExchange, "ring.exchange_messages", ranks > 1 ? 3 * floats(message) + floats(C * D) : 0);
   set(kPlanKvStaging, "kv.write_staging", file ? floats(rows * D) : 0);
