@@ -3,7 +3,7 @@
 
 #include <new>
 
-#include "session_plan.hpp"
+#include "arena_layout.hpp"
 
 namespace bench {
 
@@ -25,86 +25,41 @@ void fill_uniform(float* x, std::size_t n, uint64_t* state) {
 
 }  // namespace
 
-RingRig::~RingRig() {
-  // Operators first: their memory is in the arena.
-  ops_.reset();
-  split_ops_.reset();
-}
-
 Status RingRig::init(uint32_t P, uint32_t C, uint32_t heads, uint32_t D, uint64_t capacity) {
   if (P == 0 || P > 64) return Status::Error(StatusCode::kInvalidArgument, "workers must be in [1, 64]");
   P_ = P, C_ = C, heads_ = heads, D_ = D;
   RINGRT_RETURN_IF_ERROR(ringrt::ensure_xnnpack_initialized());
-
-  // The planner's arena for a one-layer model of this attention geometry.
-  ringrt::ModelOptions m;
-  m.hidden_size = heads * D;
-  m.embed_dim = m.hidden_size;
-  m.num_heads = heads;
-  m.num_layers = 1;
-  ringrt::SessionOptions o;
-  o.workers = P;
-  o.chunk = C;
-  o.max_context = capacity;
-  ringrt::MemoryPlan plan;
-  ringrt::PlanDetails details;
-  RINGRT_RETURN_IF_ERROR(ringrt::plan_buffers(m, false, o, &plan, &details));
-  RINGRT_RETURN_IF_ERROR(arena_.allocate(plan.arena_bytes));
+  // Causal, every head its own kv head, no window, no cap: the Edifice attention.
+  const ringrt::RingGeometry g{P, C, heads, heads, D, 3 * heads * D};
+  ringrt::WorkerRingSizes sizes;
+  RINGRT_RETURN_IF_ERROR(ringrt::size_worker_ring(g, &sizes));
+  const uint64_t rows = static_cast<uint64_t>(P) * C, H = static_cast<uint64_t>(heads) * D;
+  const ringrt::KvGeometry kv{1, heads, D, capacity, C};
+  enum { kScores, kPv, kSoftmax, kPartials, kQueries, kSlotBuffers, kSlotOps, kSplitOps, kQkv, kAttention, kKv, kCount };
+  ringrt::PlanEntry e[kCount] = {{"ring.scores", sizes.scores, 0},
+                                 {"ring.pv", sizes.pv, 0},
+                                 {"ring.softmax_state", sizes.softmax, 0},
+                                 {"ring.keysplit_partials", sizes.partials, 0},
+                                 {"ring.keysplit_queries", sizes.queries, 0},
+                                 {"ring.slot_buffers", sizes.slot_buffers, 0},
+                                 {"xnnpack.ring_slots", sizes.slot_ops, 0},
+                                 {"xnnpack.keysplit_ops", sizes.split_ops, 0},
+                                 {"activations.qkv", ringrt::xnn_buffer_bytes(rows * 3 * H), 0},
+                                 {"activations.attention", ringrt::xnn_buffer_bytes(rows * H), 0},
+                                 {"kv.store", ringrt::xnn_buffer_bytes(kv.floats()), 0}};
+  RINGRT_RETURN_IF_ERROR(arena_.allocate(ringrt::lay_out_arena(e, kCount)));
   RINGRT_RETURN_IF_ERROR(threads_.init(P));
-  auto buffer = [&](ringrt::ArenaEntry slot, uint64_t stride = 0, uint32_t index = 0) {
-    return reinterpret_cast<float*>(arena_.at(plan.entries[slot].offset + index * stride));
-  };
-
-  ops_.reset(new (std::nothrow) ringrt::FullyConnected[static_cast<std::size_t>(P + 1) * 2 * heads]);
-  pools_.reset(new (std::nothrow) ringrt::MemoryPool[static_cast<std::size_t>(P + 1) * 2 * heads]);
-  split_ops_.reset(new (std::nothrow) ringrt::FullyConnected[static_cast<std::size_t>(P) * (heads + 1)]);
-  split_pools_.reset(new (std::nothrow) ringrt::MemoryPool[static_cast<std::size_t>(P) * (heads + 1)]);
-  store_.reset(new (std::nothrow) ringrt::MemoryKvStore(ringrt::KvGeometry{1, heads, D, capacity, C},
-                                                        buffer(ringrt::kPlanKvStore)));
-  if (!ops_ || !pools_ || !split_ops_ || !split_pools_ || !store_) {
-    return Status::Error(StatusCode::kOutOfMemory, "ring rig bookkeeping");
-  }
-
-  // Ring slots: operators, their pools, and scratch (as SessionImpl::init).
-  uint8_t* slot_mem = reinterpret_cast<uint8_t*>(buffer(ringrt::kPlanSlotOps));
-  const uint64_t slot_buffer_stride = plan.entries[ringrt::kPlanSlotBuffers].bytes / (P + 1);
-  for (uint32_t s = 0; s <= P; ++s) {
-    slots_[s].ops = ops_.get() + static_cast<std::size_t>(s) * 2 * heads;
-    slots_[s].pools = pools_.get() + static_cast<std::size_t>(s) * 2 * heads;
-    slots_[s].scratch = buffer(ringrt::kPlanSlotBuffers, slot_buffer_stride, s);
-    for (uint32_t k = 0; k < 2 * heads; ++k) {
-      slots_[s].pools[k].init(slot_mem, details.slot_op_bytes[k % 2]);
-      slot_mem += details.slot_op_bytes[k % 2];
-    }
-  }
-  // Per-worker buffers and key-split operators.
-  const uint64_t scores_stride = plan.entries[ringrt::kPlanScores].bytes / P;
-  const uint64_t pv_stride = plan.entries[ringrt::kPlanPv].bytes / P;
-  const uint64_t state_stride = plan.entries[ringrt::kPlanSoftmax].bytes / P;
-  const uint64_t partial_stride = plan.entries[ringrt::kPlanPartials].bytes / P;
-  uint8_t* split_mem = reinterpret_cast<uint8_t*>(buffer(ringrt::kPlanKeySplitOps));
-  for (uint32_t w = 0; w < P; ++w) {
-    ringrt::RingWorkerBuffers& b = workers_[w];
-    b.scores = buffer(ringrt::kPlanScores, scores_stride, w);
-    b.pv = buffer(ringrt::kPlanPv, pv_stride, w);
-    b.state = buffer(ringrt::kPlanSoftmax, state_stride, w);
-    b.partial = buffer(ringrt::kPlanPartials, partial_stride, w);
-    b.query_ops = split_ops_.get() + static_cast<std::size_t>(w) * (heads + 1);
-    b.query_pools = split_pools_.get() + static_cast<std::size_t>(w) * (heads + 1);
-    b.prob_op = b.query_ops + heads;
-    b.prob_pool = b.query_pools + heads;
-    for (uint32_t k = 0; k <= heads; ++k) {
-      const std::size_t bytes = details.split_op_bytes[k == heads ? 1 : 0];
-      b.query_pools[k].init(split_mem, bytes);
-      split_mem += bytes;
-    }
-  }
-  qkv_ = buffer(ringrt::kPlanQkv);
-  attention_ = buffer(ringrt::kPlanAttention);
-  ringrt::AttentionRule rule;  // causal, no window, no cap: the Edifice attention
+  auto at = [&](int i) { return arena_.at(e[i].offset); };
+  const ringrt::WorkerRingMemory memory{at(kScores),  at(kPv),          at(kSoftmax), at(kPartials),
+                                        at(kQueries), at(kSlotBuffers), at(kSlotOps), at(kSplitOps)};
+  RINGRT_RETURN_IF_ERROR(buffers_.carve(g, sizes, memory));
+  store_.reset(new (std::nothrow) ringrt::MemoryKvStore(kv, reinterpret_cast<float*>(at(kKv))));
+  if (!store_) return Status::Error(StatusCode::kOutOfMemory, "ring rig bookkeeping");
+  qkv_ = reinterpret_cast<float*>(at(kQkv));
+  attention_ = reinterpret_cast<float*>(at(kAttention));
+  ringrt::AttentionRule rule;
   rule.scale = 1.0f / std::sqrt(static_cast<float>(D));
-  ring_.bind(ringrt::RingGeometry{P, C, heads, heads, D, 3 * heads * D}, rule, nullptr, slots_, workers_,
-             buffer(ringrt::kPlanQueries), store_.get(), &threads_);
+  ring_.bind(g, rule, nullptr, buffers_.slots(), buffers_.workers(), buffers_.queries(), store_.get(), &threads_);
   return Status::Ok();
 }
 

@@ -1,9 +1,8 @@
-// The ring scheduler on its own, set up the way SessionImpl::init sets it up: the
-// planner sizes one arena (touched once) for a one-layer model of the attention
-// geometry (embed = hidden, so no input projection) with a memory KV store, and the
-// ring slots, their XNNPACK pools and scratch, the per-worker score / PV / softmax
-// state / key-split buffers and operators are carved from it as the session carves
-// them. The dense layers' planned buffers are allocated but unused.
+// The worker ring on its own, built with the calls a session uses: the ring's
+// arena entries sized by size_worker_ring (XNNPACK footprints measured), one arena
+// (touched once) holding them, a round's qkv and attention rows and a memory KV
+// store, and the ring slots, pools, scratch and per-worker buffers carved by
+// WorkerRingBuffers, exactly as Session::create carves them.
 #pragma once
 
 #include <cstdint>
@@ -14,6 +13,7 @@
 #include "worker_ring.hpp"
 #include "thread_pool.hpp"
 #include "xnn_allocator.hpp"
+#include "worker_ring_buffers.hpp"
 #include "xnn_fully_connected.hpp"
 
 namespace bench {
@@ -21,7 +21,6 @@ namespace bench {
 class RingRig {
  public:
   RingRig() = default;
-  ~RingRig();
   RingRig(const RingRig&) = delete;
   RingRig& operator=(const RingRig&) = delete;
 
@@ -40,13 +39,8 @@ class RingRig {
  private:
   ringrt::Arena arena_;  // first member: released after the operators that live in it
   ringrt::ThreadPool threads_;
-  std::unique_ptr<ringrt::FullyConnected[]> ops_;        // ring slots
-  std::unique_ptr<ringrt::MemoryPool[]> pools_;
-  std::unique_ptr<ringrt::FullyConnected[]> split_ops_;  // key split (short rounds)
-  std::unique_ptr<ringrt::MemoryPool[]> split_pools_;
+  ringrt::WorkerRingBuffers buffers_;  // its operators' memory is in the arena
   std::unique_ptr<ringrt::MemoryKvStore> store_;
-  ringrt::RingSlot slots_[65] = {};
-  ringrt::RingWorkerBuffers workers_[64] = {};
   ringrt::WorkerRing ring_;
   uint32_t P_ = 0, C_ = 0, heads_ = 0, D_ = 0;
   float* qkv_ = nullptr;

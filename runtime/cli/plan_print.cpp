@@ -25,7 +25,7 @@ void print_plan(const MemoryPlan& plan, const ModelInfo& model, const char* kv_s
                  plan.kv_in_arena ? "inside the arena" : "in the store file, not in RAM", plan.rank, plan.ranks,
                  static_cast<unsigned long long>(plan.kv_positions),
                  static_cast<unsigned long long>(plan.max_context));
-  } else if (plan.kv_ring) {
+  } else if (plan.kv_window_buffer) {
     std::fprintf(out, "  %-24s %16llu %12.2f   (%s; a ring of the last %llu positions: the sliding window, a chunk\n"
                  "  %-24s %16s %12s    and a round; the sequence length is not limited)\n",
                  "KV ring", static_cast<unsigned long long>(plan.kv_bytes), mib(plan.kv_bytes),

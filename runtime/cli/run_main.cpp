@@ -238,7 +238,7 @@ int main(int argc, char** argv) {
   const uint64_t max_context = args.max_context ? args.max_context : T;
   if (T > max_context) {  // before any store exists; a sliding-window ring takes any length
     MemoryPlan plan;
-    if (!plan_session(*model, session_options(args, max_context), &plan).ok() || !plan.kv_ring) {
+    if (!plan_session(*model, session_options(args, max_context), &plan).ok() || !plan.kv_window_buffer) {
       return fail(args.input + ": the input has " + std::to_string(T) + " tokens per sequence but --max-context is " +
                   std::to_string(max_context));
     }

@@ -1,6 +1,6 @@
 // The KV history: every layer's keys and values for positions [0, length).
 // A store is written once per token and layer, and read a chunk at a time into
-// the ring. Keys are kept as rows ([position][head_dim]); values are kept
+// the worker ring. Keys are kept as rows ([position][head_dim]); values are kept
 // transposed ([head_dim][position]), so that both can be the *input* of an
 // XNNPACK fully-connected operator (scores = K·qᵀ and out = Vᵀ·p), which short
 // rounds use to avoid packing the history at all.
@@ -20,15 +20,21 @@ struct KvGeometry {
   uint32_t heads;
   uint32_t head_dim;
   uint64_t capacity;  // positions
-  uint32_t chunk;     // the ring's chunk: reads are of whole chunks [iC, iC + n)
+  uint32_t chunk;     // the worker ring's chunk: reads are of whole chunks [iC, iC + n)
   uint32_t k_column = 0;  // K's first column in a qkv row (V follows K's heads * head_dim); 0: heads * head_dim
   uint32_t key_column() const { return k_column ? k_column : heads * head_dim; }
-  // A ring (sliding-window models): position p lives at slot p mod capacity, so a
-  // stream of any length keeps the last `capacity` positions. capacity is a
-  // multiple of chunk, so a chunk never wraps.
-  bool ring = false;
-  uint64_t slot(uint64_t position) const { return ring ? position % capacity : position; }
+  // A window buffer (causal sliding-window models): position p lives at row
+  // p mod capacity, so a stream of any length keeps the last `capacity` positions.
+  // capacity is a multiple of chunk, so a chunk never wraps.
+  bool window_buffer = false;
+  uint64_t slot(uint64_t position) const { return window_buffer ? position % capacity : position; }
+  // Floats of a memory store of this geometry (every layer, K and Vᵀ of every head).
+  uint64_t floats() const { return static_cast<uint64_t>(layers) * 2 * capacity * heads * head_dim; }
 };
+
+// Positions a window buffer needs: every key a round of `round` queries can see
+// (window - 1 before the round, rounded up to a chunk), a chunk, and the round.
+uint64_t window_buffer_positions(uint32_t window, uint32_t chunk, uint64_t round);
 
 // One head's chunk of n positions. Keys: n rows of head_dim floats, `stride`
 // floats apart. Values: head_dim rows of n floats (Vᵀ), `stride` floats apart.
@@ -54,7 +60,7 @@ class KvStore {
 };
 
 // Every layer's KV in one layer of `inner`: a bidirectional model runs layer by
-// layer (session_bidirectional.cpp) and needs one layer's keys at a time.
+// layer (session/layer_by_layer.cpp) and needs one layer's keys at a time.
 class OneLayerKvStore final : public KvStore {
  public:
   explicit OneLayerKvStore(KvStore* inner) : inner_(inner) {}

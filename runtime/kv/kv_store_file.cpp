@@ -100,7 +100,7 @@ Status FileKvStore::open(const char* path, const FileStoreIdentity& id, bool res
                            "KV store %s is truncated: its header commits %llu tokens but the file ends early", path,
                            static_cast<unsigned long long>(h.committed));
     }
-    if (g_.ring && h.capacity != g_.capacity) {
+    if (g_.window_buffer && h.capacity != g_.capacity) {
       // A ring's slots depend on its size (window, chunk and workers * chunk).
       return Status::Error(StatusCode::kInvalidArgument,
                            "KV store %s is a sliding-window ring of %llu positions, this session's ring has %llu: "
@@ -108,7 +108,7 @@ Status FileKvStore::open(const char* path, const FileStoreIdentity& id, bool res
                            path, static_cast<unsigned long long>(h.capacity),
                            static_cast<unsigned long long>(g_.capacity));
     }
-    if (resume && !g_.ring && h.committed > g_.capacity) {
+    if (resume && !g_.window_buffer && h.committed > g_.capacity) {
       return Status::Error(StatusCode::kCapacityExceeded,
                            "KV store %s holds %llu tokens, more than the session's max_context of %llu", path,
                            static_cast<unsigned long long>(h.committed), static_cast<unsigned long long>(g_.capacity));

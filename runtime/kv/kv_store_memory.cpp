@@ -4,6 +4,11 @@
 
 namespace ringrt {
 
+uint64_t window_buffer_positions(uint32_t window, uint32_t chunk, uint64_t round) {
+  auto round_up = [](uint64_t v, uint64_t a) { return (v + a - 1) / a * a; };
+  return round_up(window - 1, chunk) + chunk + round_up(round, chunk);
+}
+
 float* MemoryKvStore::head_base(uint32_t layer, KvKind kind, uint32_t head) const {
   const uint64_t per_head = g_.capacity * g_.head_dim;
   const uint64_t index = (static_cast<uint64_t>(layer) * 2 + static_cast<uint32_t>(kind)) * g_.heads + head;
@@ -12,9 +17,9 @@ float* MemoryKvStore::head_base(uint32_t layer, KvKind kind, uint32_t head) cons
 
 Status MemoryKvStore::write(uint32_t layer, uint64_t start, std::size_t rows, const float* qkv,
                             std::size_t qkv_stride) {
-  // A ring store's rows may wrap: write the part before the end of the ring first.
+  // A window buffer's rows may wrap: write the part before the end of the ring first.
   const uint64_t first = g_.slot(start);
-  if (g_.ring && first + rows > g_.capacity) {
+  if (g_.window_buffer && first + rows > g_.capacity) {
     const std::size_t head_rows = static_cast<std::size_t>(g_.capacity - first);
     RINGRT_RETURN_IF_ERROR(write(layer, start, head_rows, qkv, qkv_stride));
     return write(layer, start + head_rows, rows - head_rows, qkv + head_rows * qkv_stride, qkv_stride);

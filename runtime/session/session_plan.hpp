@@ -1,67 +1,70 @@
-// The planner: every buffer a session needs, sized from the model and the session
-// options before anything is allocated. Session::create allocates exactly this.
+// The session's plan: every arena entry a session needs, sized from the model and
+// the session options before anything is allocated. Each module sizes its own
+// buffers (the worker ring, the KV stores, the rank ring, the XNNPACK operators);
+// this names them, puts them in the arena's order and lays the arena out.
+// Session::create allocates exactly this.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
 
+#include "kv_store_spec.hpp"
 #include "model_contract.hpp"
 #include "ringrt/ringrt.hpp"
+#include "worker_ring_buffers.hpp"
 
 namespace ringrt {
 
-// Indices of the plan's entries (the order the arena is laid out in).
+class Arena;
+class ModelImpl;
+
+// The arena's entries, in the order it is laid out in.
 enum ArenaEntry : std::size_t {
-  kPlanInput,
-  kPlanResidual,
-  kPlanNormed,
-  kPlanQkv,
-  kPlanAttention,
-  kPlanFfn,
-  kPlanScores,
-  kPlanPv,
-  kPlanSoftmax,
-  kPlanPartials,
-  kPlanQueries,
-  kPlanNormWeights,
-  kPlanSinks,
-  kPlanF16Scratch,
-  kPlanDenseOps,
-  kPlanSlotOps,
-  kPlanKeySplitOps,
-  kPlanOutput,
-  kPlanSlotBuffers,
-  kPlanExchange,
-  kPlanKvStaging,
-  kPlanKvStore,
-  kPlanResidualStream,
-  kPlanCount
+  kEntryInput,
+  kEntryResidual,
+  kEntryNormed,
+  kEntryQkv,
+  kEntryAttention,
+  kEntryFfn,
+  kEntryScores,
+  kEntryPv,
+  kEntrySoftmax,
+  kEntryPartials,
+  kEntryQueries,
+  kEntryNormWeights,
+  kEntrySinks,
+  kEntryF16Scratch,
+  kEntryDenseOps,
+  kEntrySlotOps,
+  kEntryKeySplitOps,
+  kEntryOutput,
+  kEntrySlotBuffers,
+  kEntryRankMessages,
+  kEntryKvStaging,
+  kEntryKvStore,
+  kEntryResidualStream,
+  kEntryCount
 };
 
-// Sizes the planner derived, used by the session to carve the arena.
+// What the plan derived beyond the entries' sizes, for the session to build with.
 struct PlanDetails {
-  std::size_t dense_bytes[5];     // XNNPACK pool bytes: input proj, qkv, out, up, down
-  std::size_t slot_op_bytes[2];   // one K operator, one V operator of a ring slot
-  std::size_t split_op_bytes[2];  // the key split's query operator (per head) and probability operator
-  std::size_t f16_scratch_floats; // 0 for float32 models
-  bool file_store;                // KV history in a file
-  bool kv_ring;                   // a causal sliding-window model: the store is a ring (kv_store.hpp)
-  bool layer_by_layer;            // a bidirectional model: one layer's KV, the residual stream stored
-  char residual_path[272];        // layer by layer with a file store: the residual stream's file
-  char store_path[256];           // the file store's path
+  std::size_t dense_bytes[5];      // XNNPACK pool bytes: input proj, qkv, out, up, down
+  WorkerRingSizes ring;            // the worker ring's entries and operator pools
+  std::size_t f16_scratch_floats;  // 0 for float32 models
+  KvStoreSpec kv;                  // memory or file, and the file names
+  bool window_buffer;              // a causal sliding-window model keeps its KV in a window buffer
+  bool layer_by_layer;             // a bidirectional model: one layer's KV, the residual stream stored
 };
 
-// Parses SessionOptions::kv_store ("memory" / nullptr, or "file:PATH").
-Status parse_kv_store(const char* spec, bool* file_store, char* path, std::size_t path_size);
+// The plan of a session of `model` with `options`: checks the options, reads the
+// KV store spec, sizes every entry and lays out the arena.
+Status plan_session_buffers(const ModelOptions& model, bool weights_f16, const SessionOptions& options,
+                            MemoryPlan* plan, PlanDetails* details);
 
-Status plan_buffers(const ModelOptions& model, bool weights_f16, const SessionOptions& options,
-                    MemoryPlan* plan, PlanDetails* details);
-
-// Positions a sliding-window ring store needs: every key a round of `round` queries
-// can see (window - 1 before the round, rounded down to a chunk) plus the round.
-uint64_t window_ring_positions(uint32_t window, uint32_t chunk, uint64_t round);
-
-// Worker count for `requested` (0 = online cores), clamped to [1, 64].
-uint32_t resolve_workers(uint32_t requested);
+// An entry's memory in the arena allocated for `plan`.
+uint8_t* entry_memory(const Arena& arena, const MemoryPlan& plan, ArenaEntry entry);
+inline float* entry_floats(const Arena& arena, const MemoryPlan& plan, ArenaEntry entry) {
+  return reinterpret_cast<float*>(entry_memory(arena, plan, entry));
+}
 
 }  // namespace ringrt

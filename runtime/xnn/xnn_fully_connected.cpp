@@ -39,6 +39,11 @@ void FullyConnected::destroy() {
   op_ = nullptr;
 }
 
+uint64_t xnn_buffer_bytes(uint64_t floats) {
+  const uint64_t bytes = floats * sizeof(float) + XNN_EXTRA_BYTES;
+  return (bytes + 63) / 64 * 64;
+}
+
 Status FullyConnected::footprint(const FcShape& s, std::size_t* bytes) {
   RINGRT_RETURN_IF_ERROR(ensure_xnnpack_initialized());
   const std::size_t kernel_floats = s.in_channels * s.out_channels;

@@ -15,6 +15,10 @@ namespace ringrt {
 
 class MemoryPool;
 
+// Bytes of a buffer of `floats` floats that XNNPACK reads: XNN_EXTRA_BYTES of
+// readable slack past its end, rounded up to 64 bytes.
+uint64_t xnn_buffer_bytes(uint64_t floats);
+
 struct FcShape {
   std::size_t in_channels;
   std::size_t out_channels;

@@ -40,7 +40,7 @@ TEST(WindowStream, HundredWindowsInConstantMemoryMatchTheReference) {
     std::unique_ptr<Session> s;
     ASSERT_TRUE(Session::create(*m.model, o, &s).ok());
     const MemoryPlan& plan = s->plan();
-    EXPECT_TRUE(plan.kv_ring);
+    EXPECT_TRUE(plan.kv_window_buffer);
     EXPECT_EQ(plan.kv_positions, 16u + 16u + 32u);  // window 16 - 1 rounded up to a chunk, a chunk, a round
     double worst = 0;
     uint64_t most_bytes = 0;
@@ -78,12 +78,12 @@ TEST(WindowStream, PlanDoesNotGrowWithTheContext) {
   o.max_context = 1ull << 40;
   ASSERT_TRUE(plan_session(*m.model, o, &huge).ok());
   EXPECT_EQ(small.arena_bytes, huge.arena_bytes);
-  EXPECT_TRUE(huge.kv_ring);
+  EXPECT_TRUE(huge.kv_window_buffer);
   EXPECT_EQ(huge.kv_positions, 128u + 32u + 64u);
   // A context shorter than the ring keeps the plain store: never more than planned.
   o.max_context = 200;
   ASSERT_TRUE(plan_session(*m.model, o, &short_context).ok());
-  EXPECT_FALSE(short_context.kv_ring);
+  EXPECT_FALSE(short_context.kv_window_buffer);
   EXPECT_EQ(short_context.kv_positions, 200u);
 }
 

@@ -101,9 +101,10 @@ struct MemoryPlan {
   uint32_t ranks = 1;           // processes in the ring (SessionOptions::transport)
   uint32_t rank = 0;
   uint64_t kv_positions = 0;    // positions this rank's KV store holds at most: its share of max_context
-  // A causal sliding-window model: the KV store is a ring of kv_positions (the window,
-  // a chunk and a round) and the sequence may grow without limit (max_context unused).
-  bool kv_ring = false;
+  // A causal sliding-window model: the KV store is a window buffer of kv_positions (the
+  // window, a chunk and a round), reused in a circle, and the sequence may grow without
+  // limit (max_context unused).
+  bool kv_window_buffer = false;
   // A bidirectional model runs layer by layer over the whole sequence at every append:
   // the KV store holds one layer, and the residual stream of every position (two
   // streams: the embedded input and the current layer's) waits between layers, in the
