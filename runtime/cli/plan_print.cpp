@@ -44,6 +44,10 @@ void print_plan(const MemoryPlan& plan, const ModelInfo& model, const char* kv_s
   }
   std::fprintf(out, "  %-24s %16llu %12.2f   (mmap'ed; read once at session creation)\n", "model file",
                static_cast<unsigned long long>(model.file_bytes), mib(model.file_bytes));
+  if (!plan.xnnpack_in_arena) {
+    std::fprintf(out, "  warning: XNNPACK was initialised with another allocator before ringrt: its operators\n"
+                      "  live on that allocator, outside the arena, and are not counted above\n");
+  }
 }
 
 }  // namespace ringrt::cli

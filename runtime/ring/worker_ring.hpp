@@ -136,13 +136,26 @@ class WorkerRing {
   // the workers' softmax states are merged at the end. Exact like the ring.
   Status run_key_split(uint32_t layer, uint64_t start, std::size_t rows, const float* qkv, float* attention,
                        uint64_t keys_end);
-  struct Split;
+  static constexpr std::size_t kMaxWorkers = 64;
+  // The state of one key-split round (a member, like round_: nothing per round on a stack).
+  struct Split {
+    WorkerRing* self;
+    uint32_t layer;
+    uint64_t start, end;  // queries at start + q; keys [0, end)
+    std::size_t rows;
+    const float* qkv;
+    float* attention;
+    uint64_t chunk0, chunks;  // KV chunks chunk0 .. chunk0 + chunks - 1 hold visible keys
+    uint64_t step;
+    uint64_t lo[kKeySplitRows], hi[kKeySplitRows];  // query q sees keys [lo[q], hi[q])
+    uint64_t all_lo, all_hi;                         // keys every query sees: [all_lo, all_hi)
+    Status status[kMaxWorkers];                      // per worker, first failure
+  };
   static void split_setup_item(void* ctx, std::size_t worker);
   static void split_step_item(void* ctx, std::size_t worker);
   static void split_merge_item(void* ctx, std::size_t part);
   Status split_chunk(Split& sp, std::size_t worker, uint64_t chunk);
 
-  static constexpr std::size_t kMaxWorkers = 64;
   struct Round {
     WorkerRing* self;
     uint32_t layer;
@@ -212,6 +225,7 @@ class WorkerRing {
   KvStore* store_ = nullptr;
   ThreadPool* threads_ = nullptr;
   Round round_;  // the round begun by begin_round
+  Split split_;  // the key split's round
   RowAssignment assignment_ = RowAssignment::kContiguous;
   RingWorkerStats stats_[kMaxWorkers] = {};
 };

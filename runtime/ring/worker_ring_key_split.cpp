@@ -15,20 +15,6 @@
 
 namespace ringrt {
 
-struct WorkerRing::Split {
-  WorkerRing* self;
-  uint32_t layer;
-  uint64_t start, end;  // queries at start + q; keys [0, end)
-  std::size_t rows;
-  const float* qkv;
-  float* attention;
-  uint64_t chunk0, chunks;  // KV chunks chunk0 .. chunk0 + chunks - 1 hold visible keys
-  uint64_t step;
-  uint64_t lo[kKeySplitRows], hi[kKeySplitRows];  // query q sees keys [lo[q], hi[q])
-  uint64_t all_lo, all_hi;                         // keys every query sees: [all_lo, all_hi)
-  Status status[kMaxWorkers];
-};
-
 void WorkerRing::split_setup_item(void* ctx, std::size_t w) {
   Split& sp = *static_cast<Split*>(ctx);
   WorkerRing& self = *sp.self;
@@ -168,7 +154,8 @@ void WorkerRing::split_merge_item(void* ctx, std::size_t part) {
 Status WorkerRing::run_key_split(uint32_t layer, uint64_t start, std::size_t rows, const float* qkv,
                                     float* attention, uint64_t keys_end) {
   const std::size_t D = g_.head_dim, heads = g_.heads, P = g_.workers;
-  Split sp;
+  Split& sp = split_;
+  for (std::size_t w = 0; w < P; ++w) sp.status[w] = Status::Ok();
   sp.self = this;
   sp.layer = layer;
   sp.start = start;

@@ -8,6 +8,7 @@
 #include "residual_store.hpp"
 #include "session_options.hpp"
 #include "shard_schedule.hpp"
+#include "xnn_allocator.hpp"
 #include "xnn_fully_connected.hpp"
 
 namespace ringrt {
@@ -64,6 +65,7 @@ Status plan_session_buffers(const ModelOptions& m, bool weights_f16, const Sessi
   const KvGeometry kv{details->layer_by_layer ? 1u : static_cast<uint32_t>(L), G, D, positions, C,
                       static_cast<uint32_t>(heads * D), details->window_buffer};
 
+  RINGRT_RETURN_IF_ERROR(ensure_xnnpack_initialized(&plan->xnnpack_in_arena));
   RINGRT_RETURN_IF_ERROR(size_dense_ops(m, details->dense_bytes));
   const RingGeometry ring{P, C, static_cast<uint32_t>(heads), G, D, static_cast<uint32_t>(W)};
   RINGRT_RETURN_IF_ERROR(size_worker_ring(ring, &details->ring));

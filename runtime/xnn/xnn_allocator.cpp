@@ -1,5 +1,6 @@
 #include "xnn_allocator.hpp"
 
+#include <cmath>
 #include <cstdlib>
 #include <cstring>
 #include <pthread.h>
@@ -72,7 +73,31 @@ const xnn_allocator kAllocator = {nullptr, xnn_alloc, xnn_realloc, xnn_free, xnn
 
 pthread_once_t g_once = PTHREAD_ONCE_INIT;
 xnn_status g_init_status = xnn_status_uninitialized;
-void init_once() { g_init_status = xnn_initialize(&kAllocator); }
+bool g_uses_pools = false;
+
+// XNNPACK keeps the first allocator any caller of xnn_initialize gave it. Whether
+// that is ringrt's shows in a probe: an operator created with a measuring pool
+// current is counted by the pool only if XNNPACK allocates through ringrt.
+bool probe_uses_pools() {
+  const float weight[2] = {1.0f, 0.0f};
+  MemoryPool probe;
+  probe.init(nullptr, 0);
+  xnn_operator_t op = nullptr;
+  {
+    PoolScope scope(&probe);
+    if (xnn_create_fully_connected_nc_f32(1, 1, 1, 1, weight, weight + 1, -INFINITY, INFINITY, 0, &op) !=
+        xnn_status_success) {
+      return false;
+    }
+  }
+  xnn_delete_operator(op);
+  return probe.peak() > 0;
+}
+
+void init_once() {
+  g_init_status = xnn_initialize(&kAllocator);
+  if (g_init_status == xnn_status_success) g_uses_pools = probe_uses_pools();
+}
 
 }  // namespace
 
@@ -101,8 +126,9 @@ void* MemoryPool::allocate(std::size_t alignment, std::size_t size) {
 PoolScope::PoolScope(MemoryPool* pool) : previous_(t_current_pool) { t_current_pool = pool; }
 PoolScope::~PoolScope() { t_current_pool = previous_; }
 
-Status ensure_xnnpack_initialized() {
+Status ensure_xnnpack_initialized(bool* uses_pools) {
   pthread_once(&g_once, init_once);
+  if (uses_pools) *uses_pools = g_uses_pools;
   if (g_init_status != xnn_status_success) {
     return Status::Error(StatusCode::kInternal,
                          "XNNPACK failed to initialise (status %d): this CPU may lack the SIMD it needs",

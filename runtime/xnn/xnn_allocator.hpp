@@ -52,7 +52,10 @@ class PoolScope {
   MemoryPool* previous_;
 };
 
-// Initialises XNNPACK once per process with ringrt's allocator.
-Status ensure_xnnpack_initialized();
+// Initialises XNNPACK once per process with ringrt's allocator. XNNPACK keeps the
+// first allocator it is given: if the host process initialised it first, its
+// operators live on that allocator, not in the arena, and *uses_pools (when
+// given) is false.
+Status ensure_xnnpack_initialized(bool* uses_pools = nullptr);
 
 }  // namespace ringrt

@@ -77,6 +77,7 @@ TEST(NoHeap, LongStreamedRunMakesNoHeapCalls) {
   o.max_context = T;
   std::unique_ptr<Session> s;
   ASSERT_TRUE(Session::create(*m.model, o, &s).ok());
+  EXPECT_TRUE(s->plan().xnnpack_in_arena) << "XNNPACK does not allocate through ringrt's arena pools";
 
   // Sanity check of the counter itself: a vector allocation is seen.
   g_calls = 0;

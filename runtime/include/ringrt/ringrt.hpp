@@ -111,6 +111,12 @@ struct MemoryPlan {
   // arena with the memory store or in KVPATH.residual with a file store.
   bool layer_by_layer = false;
   uint64_t residual_bytes = 0;
+  // XNNPACK's operators live in the arena. XNNPACK keeps the first allocator any
+  // caller of xnn_initialize gives it: if the host process initialised XNNPACK
+  // before ringrt, this is false, the operators (packed weights, ring slots) come
+  // from the host's allocator instead, are not counted in arena_bytes, and the
+  // KV chunks packed during append() allocate through it.
+  bool xnnpack_in_arena = true;
 };
 
 // Computes the plan a Session::create with these options would allocate.
