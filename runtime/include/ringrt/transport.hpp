@@ -1,6 +1,6 @@
 // The ring of ranks a distributed session runs on (Ring Attention across processes
-// or boards). A single-process session is a ring of one rank (LocalTransport); an
-// MPI job is a ring of MPI ranks (ringrt/mpi_transport.hpp, -DRINGRT_WITH_MPI=ON).
+// or boards). A single-process session needs none (SessionOptions::transport =
+// nullptr, or a transport of one rank); an MPI job is a ring of MPI ranks (ringrt/mpi_transport.hpp, -DRINGRT_WITH_MPI=ON).
 //
 // Every rank creates its own Session with the same model and options and calls the
 // same Session methods with the same token counts, in the same order: a
