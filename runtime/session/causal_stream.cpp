@@ -3,8 +3,9 @@
 namespace ringrt {
 
 Status CausalStream::append(const float* x, std::size_t tokens, std::size_t width, float* all_outputs) {
-  RINGRT_RETURN_IF_ERROR(s_.check_input(x, tokens, width));
+  RINGRT_RETURN_IF_ERROR(s_.check_shape(x, tokens, width));
   RINGRT_RETURN_IF_ERROR(check_room(tokens));
+  RINGRT_RETURN_IF_ERROR(s_.check_finite(x, tokens));
   // Rounds of up to workers x chunk tokens. A round that fails (a store write, say)
   // leaves the sequence at the rounds completed before it: length() tells.
   const std::size_t E = s_.m.embed_dim, H = s_.m.hidden_size, round = s_.round_rows();

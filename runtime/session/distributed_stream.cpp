@@ -143,8 +143,9 @@ Status Distributed::append(const float* x, std::size_t tokens, std::size_t width
   // Rank 0 holds the input and checks it; every rank learns the verdict.
   Status local;
   if (transport_->rank() == 0) {
-    local = s_.check_input(x, tokens, width);
+    local = s_.check_shape(x, tokens, width);
     if (local.ok()) local = s_.check_capacity(tokens);
+    if (local.ok()) local = s_.check_finite(x, tokens);
   } else if (width != s_.m.embed_dim) {
     local = Status::Error(StatusCode::kInvalidArgument,
                           "input has %zu features per token but the model expects embed_dim = %u", width,

@@ -43,8 +43,9 @@ Status LayerByLayer::store_inputs(const float* x, std::size_t tokens) {
 }
 
 Status LayerByLayer::append_deferred(const float* x, std::size_t tokens, std::size_t width) {
-  RINGRT_RETURN_IF_ERROR(s_.check_input(x, tokens, width));
+  RINGRT_RETURN_IF_ERROR(s_.check_shape(x, tokens, width));
   RINGRT_RETURN_IF_ERROR(s_.check_capacity(tokens));
+  RINGRT_RETURN_IF_ERROR(s_.check_finite(x, tokens));
   RINGRT_RETURN_IF_ERROR(store_inputs(x, tokens));
   s_.length += tokens;  // the layers run at the next append()
   s_.has_output = false;
@@ -52,8 +53,9 @@ Status LayerByLayer::append_deferred(const float* x, std::size_t tokens, std::si
 }
 
 Status LayerByLayer::append(const float* x, std::size_t tokens, std::size_t width, float* all_outputs) {
-  RINGRT_RETURN_IF_ERROR(s_.check_input(x, tokens, width));
+  RINGRT_RETURN_IF_ERROR(s_.check_shape(x, tokens, width));
   RINGRT_RETURN_IF_ERROR(s_.check_capacity(tokens));
+  RINGRT_RETURN_IF_ERROR(s_.check_finite(x, tokens));
   const std::size_t H = s_.m.hidden_size, round = s_.round_rows();
   LayerStack& layers = s_.layers;
   RINGRT_RETURN_IF_ERROR(store_inputs(x, tokens));

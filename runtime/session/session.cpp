@@ -14,14 +14,18 @@ namespace ringrt {
 
 // ---- SessionState ----
 
-Status SessionState::check_input(const float* x, std::size_t tokens, std::size_t width) const {
-  const std::size_t E = m.embed_dim;
+Status SessionState::check_shape(const float* x, std::size_t tokens, std::size_t width) const {
   if (tokens == 0) return Status::Error(StatusCode::kInvalidArgument, "empty input: append needs at least one token");
   if (!x) return Status::Error(StatusCode::kInvalidArgument, "append: input pointer is null");
-  if (width != E) {
+  if (width != m.embed_dim) {
     return Status::Error(StatusCode::kInvalidArgument,
-                         "input has %zu features per token but the model expects embed_dim = %zu", width, E);
+                         "input has %zu features per token but the model expects embed_dim = %u", width, m.embed_dim);
   }
+  return Status::Ok();
+}
+
+Status SessionState::check_finite(const float* x, std::size_t tokens) const {
+  const std::size_t E = m.embed_dim;
   for (std::size_t i = 0; i < tokens * E; ++i) {
     if (!std::isfinite(x[i])) {
       return Status::Error(StatusCode::kInvalidArgument, "input contains %s at token %zu, feature %zu",

@@ -43,10 +43,12 @@ struct SessionState {
   bool has_output = false;
 
   std::size_t round_rows() const { return static_cast<std::size_t>(plan.workers) * plan.chunk; }
-  // The input's shape and values: one token or more, `width` == embed_dim, finite.
-  Status check_input(const float* x, std::size_t tokens, std::size_t width) const;
-  // Room for `tokens` more in max_context.
+  // An append's input is checked in this order, so that a call that does not fit
+  // never reads past the rows it may have: the shape (one token or more, `width` ==
+  // embed_dim), the room for `tokens` more in max_context, then the values (finite).
+  Status check_shape(const float* x, std::size_t tokens, std::size_t width) const;
   Status check_capacity(std::size_t tokens) const;
+  Status check_finite(const float* x, std::size_t tokens) const;
   // Bytes of the KV history: the file's blocks, or `positions` x `layers` in memory.
   uint64_t kv_bytes(uint64_t positions, uint32_t layers) const;
 };
