@@ -51,6 +51,7 @@ int run_inspect(int argc, char** argv) {
     return 0;
   }
   if (args.positional.size() != 1) throw UsageError("inspect takes exactly one model file");
+  if (args.positional[0].empty()) throw UsageError("the model file path is empty");
   inspect_file(args.positional[0], std::cout);
   return 0;
 }
