@@ -21,6 +21,8 @@ const char* run_usage() {
          "                      the input, the model or the KV store; omitted: outputs are not saved)\n"
          "  --threads N         ring workers / threads (default: number of online cores)\n"
          "  --chunk C           tokens per query block and KV chunk (default 256)\n"
+         "                      without --max-context both are clipped to what the input can use:\n"
+         "                      chunk <= T, threads <= ceil(T / chunk)\n"
          "  --max-context N     longest sequence the session plans for (default: the input's T;\n"
          "                      8192 with --plan and no input)\n"
          "  --kv-store S        where the KV history lives: 'memory' (default, in the arena) or\n"

@@ -14,6 +14,7 @@
 #include "npy.hpp"
 #include "plan_print.hpp"
 #include "progress.hpp"
+#include "ring_fit.hpp"
 #include "ringrt/ringrt.hpp"
 #include "run_args.hpp"
 #include "run_output.hpp"
@@ -265,6 +266,16 @@ int main(int argc, char** argv) {
   }
 
   SessionOptions options = session_options(args, max_context);
+  std::string fit_note;  // planned to fit the input: a chunk or workers it cannot use are clipped
+  MemoryPlan asked;
+  if (!args.max_context && plan_session(*model, options, &asked).ok()) {
+    const cli::RingFit fit = cli::fit_ring(asked.workers, asked.chunk, T);
+    if (fit.clipped) {
+      options.workers = fit.workers;
+      options.chunk = fit.chunk;
+      fit_note = cli::fit_note(asked.workers, asked.chunk, fit, T);
+    }
+  }
   if (args.kv_store.rfind("file:", 0) == 0 && !g_ring) {  // sequence 0 identifies the stream a file store holds
     s = hash_input(input, 0, T * E, &options.stream_tag);
     if (!s.ok()) return fail(s.message());
@@ -275,6 +286,7 @@ int main(int argc, char** argv) {
     if (!s.ok()) return fail_session(args.model, s);
     s = print_plans(plan, info, args.kv_store.c_str());
     if (!s.ok()) return fail(s.message());
+    if (!fit_note.empty() && is_root()) std::printf("note: %s\n", fit_note.c_str());
     return 0;
   }
   std::unique_ptr<Session> session;
@@ -354,6 +366,7 @@ int main(int argc, char** argv) {
                  plan.chunk, static_cast<unsigned long long>(plan.max_context), args.kv_store.c_str());
     if (plan.ranks > 1) std::fprintf(g_report, ", %u ranks (figures below are rank 0's)", plan.ranks);
     std::fprintf(g_report, "\n");
+    if (!fit_note.empty()) std::fprintf(g_report, "ringrt-run: %s\n", fit_note.c_str());
     std::fprintf(g_report, "ringrt-run: planned arena %.1f MiB, peak RSS %.1f MiB, KV history %.1f MiB %s\n",
                  mib(plan.arena_bytes), mib(peak_rss_bytes()), mib(session->kv_bytes_stored()),
                  plan.kv_in_arena ? "(in the arena)" : "on disk");
