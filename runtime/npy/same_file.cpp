@@ -30,6 +30,8 @@ bool is_stdout(const char* path) {
 
 Status check_not_same_file(const char* output_option, const char* output, const NamedPath* inputs,
                            std::size_t count) {
+  struct stat st;
+  if (::stat(output, &st) == 0 && S_ISCHR(st.st_mode)) return Status::Ok();  // a terminal keeps nothing to destroy
   for (std::size_t i = 0; i < count; ++i) {
     if (!same_file(output, inputs[i].path.c_str())) continue;
     return Status::Error(StatusCode::kInvalidArgument,

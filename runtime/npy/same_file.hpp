@@ -26,7 +26,8 @@ struct NamedPath {
 };
 
 // kInvalidArgument "--output Y is the same file as --input X: ..." for the first
-// of `inputs` that same_file() matches with `output`; Ok when none does.
+// of `inputs` that same_file() matches with `output`; Ok when none does, and for a
+// character device (a terminal that is both stdin and stdout loses nothing).
 Status check_not_same_file(const char* output_option, const char* output, const NamedPath* inputs,
                            std::size_t count);
 
