@@ -41,11 +41,11 @@ ParsedArgs parse_args(int argc, char** argv, int first, const std::vector<FlagSp
     if (!spec->takes_value) {
       if (eq != std::string::npos) throw UsageError("option '" + name + "' takes no value");
       args.flags[name] = "";
-    } else if (eq != std::string::npos) {
-      args.flags[name] = arg.substr(eq + 1);
     } else {
-      if (i + 1 >= argc) throw UsageError("option '" + name + "' needs a value");
-      args.flags[name] = argv[++i];
+      if (eq == std::string::npos && i + 1 >= argc) throw UsageError("option '" + name + "' needs a value");
+      const std::string value = eq != std::string::npos ? arg.substr(eq + 1) : std::string(argv[++i]);
+      if (value.empty()) throw UsageError("option '" + name + "' needs a value, got an empty one");
+      args.flags[name] = value;
     }
   }
   return args;

@@ -23,7 +23,8 @@ struct ParsedArgs {
 };
 
 // Parses argv[first, argc): "--flag value", "--flag=value", switches, positional
-// arguments ("--" ends the flags). Unknown, repeated or value-less flags throw UsageError.
+// arguments ("--" ends the flags). Unknown, repeated or value-less flags, and empty
+// values ("--output ''": no tool takes one, and an empty path names no file), throw UsageError.
 ParsedArgs parse_args(int argc, char** argv, int first, const std::vector<FlagSpec>& specs);
 
 // A decimal integer in [min, max]; throws UsageError naming the flag otherwise.

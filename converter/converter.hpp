@@ -17,8 +17,10 @@ struct ConvertRequest {
   bool allow_extra = false;
 };
 
-// Reads and checks everything, then writes the model atomically. Notes (ignored
-// extra tensors) go to `notes`. Throws Error; the output is untouched on failure.
+// Refuses an output that is the same file as the weights or the config (before
+// reading anything), reads and checks everything, then writes the model atomically.
+// Notes (ignored extra tensors) go to `notes`. Throws Error; the output is untouched
+// on failure.
 RrtWriteResult convert_model(const ConvertRequest& request, std::ostream& notes);
 
 }  // namespace ringrt::convert

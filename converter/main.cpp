@@ -1,4 +1,5 @@
 // ringrt-convert: safetensors + JSON options -> .rrt model; `inspect` describes one.
+#include <csignal>
 #include <iostream>
 #include <new>
 
@@ -6,6 +7,7 @@
 #include "converter.hpp"
 #include "errors.hpp"
 #include "rrt_inspect.hpp"
+#include "same_file.hpp"
 
 namespace {
 
@@ -25,7 +27,8 @@ constexpr const char* kUsage =
     "  --config PATH     JSON options: embed_dim (required), hidden_size, num_heads,\n"
     "                    num_chunks, num_layers, dropout, window_size\n"
     "  --weights PATH    safetensors file; tensors may be F32, F16 or BF16\n"
-    "  --output PATH     model file to write (written to a temporary file, then renamed)\n"
+    "  --output PATH     model file to write (written to a temporary file, then renamed;\n"
+    "                    a device or FIFO is written in place; never one of the inputs)\n"
     "  --dtype f32|f16   storage type of the weights in the model (default: f32)\n"
     "  --allow-extra     ignore tensors the model does not use (default: error)\n"
     "  -h, --help        show this help (also: ringrt-convert inspect --help)\n"
@@ -48,6 +51,7 @@ int run_inspect(int argc, char** argv) {
     return 0;
   }
   if (args.positional.size() != 1) throw UsageError("inspect takes exactly one model file");
+  if (args.positional[0].empty()) throw UsageError("the model file path is empty");
   inspect_file(args.positional[0], std::cout);
   return 0;
 }
@@ -75,10 +79,12 @@ int run_convert(int argc, char** argv) {
   } else if (dtype != "f32") {
     throw UsageError("option '--dtype' must be f32 or f16, got '" + dtype + "'");
   }
+  // The report goes to stderr when the model itself goes to stdout (--output /dev/stdout).
+  std::ostream& report = ringrt::io::is_stdout(request.output_path.c_str()) ? std::cerr : std::cout;
   const RrtWriteResult result = convert_model(request, std::cerr);
-  std::cout << "ringrt-convert: wrote " << request.output_path << " (" << result.file_size << " bytes, "
-            << dtype_name(request.dtype) << " weights, data checksum " << std::hex << result.data_checksum
-            << std::dec << ")\n";
+  report << "ringrt-convert: wrote " << request.output_path << " (" << result.file_size << " bytes, "
+         << dtype_name(request.dtype) << " weights, data checksum " << std::hex << result.data_checksum
+         << std::dec << ")\n";
   return 0;
 }
 
@@ -86,6 +92,8 @@ int run_convert(int argc, char** argv) {
 
 int main(int argc, char** argv) {
   const bool inspect = argc >= 2 && std::string(argv[1]) == "inspect";
+  // A FIFO output whose reader goes away fails the write (EPIPE, reported) instead of killing the process.
+  std::signal(SIGPIPE, SIG_IGN);
   try {
     return inspect ? run_inspect(argc, argv) : run_convert(argc, argv);
   } catch (const UsageError& e) {

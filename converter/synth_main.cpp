@@ -1,6 +1,7 @@
 // ringrt-synth: deterministic demo/test inputs (config.json, params.safetensors,
 // optionally input.npy) for ringrt-convert and the runtime.
 #include <cerrno>
+#include <csignal>
 #include <cstring>
 #include <iostream>
 #include <new>
@@ -136,6 +137,7 @@ int run(int argc, char** argv) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  std::signal(SIGPIPE, SIG_IGN);  // a FIFO in DIR whose reader goes away: a reported write error
   try {
     return run(argc, argv);
   } catch (const UsageError& e) {

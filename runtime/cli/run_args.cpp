@@ -17,9 +17,12 @@ const char* run_usage() {
          "\n"
          "options:\n"
          "  --input PATH        input array (required)\n"
-         "  --output PATH       output array (written atomically; omitted: outputs are not saved)\n"
+         "  --output PATH       output array (written atomically; a device or FIFO in place; never\n"
+         "                      the input, the model or the KV store; omitted: outputs are not saved)\n"
          "  --threads N         ring workers / threads (default: number of online cores)\n"
          "  --chunk C           tokens per query block and KV chunk (default 256)\n"
+         "                      without --max-context both are clipped to what the input can use:\n"
+         "                      chunk <= T, threads <= ceil(T / chunk)\n"
          "  --max-context N     longest sequence the session plans for (default: the input's T;\n"
          "                      8192 with --plan and no input)\n"
          "  --kv-store S        where the KV history lives: 'memory' (default, in the arena) or\n"
@@ -77,14 +80,17 @@ ParseResult parse_run_args(int argc, char** argv, RunArgs* a, std::string* error
     };
     uint64_t n = 0;
     if (!std::strcmp(arg, "-h") || !std::strcmp(arg, "--help")) return ParseResult::kHelp;
+    auto path = [&](const char* name, std::string* out) {
+      const char* v = value(name);
+      if (v && !*v) *error = std::string(name) + " needs a file path, got an empty one";
+      if (!v || !*v) return false;
+      *out = v;
+      return true;
+    };
     if (!std::strcmp(arg, "--input")) {
-      const char* v = value(arg);
-      if (!v) return ParseResult::kError;
-      a->input = v;
+      if (!path(arg, &a->input)) return ParseResult::kError;
     } else if (!std::strcmp(arg, "--output")) {
-      const char* v = value(arg);
-      if (!v) return ParseResult::kError;
-      a->output = v;
+      if (!path(arg, &a->output)) return ParseResult::kError;
     } else if (!std::strcmp(arg, "--threads")) {
       if (!number(arg, 1, 64, &n)) return ParseResult::kError;
       a->threads = static_cast<uint32_t>(n);
@@ -117,6 +123,9 @@ ParseResult parse_run_args(int argc, char** argv, RunArgs* a, std::string* error
       a->peer_timeout = static_cast<double>(n);
     } else if (arg[0] == '-' && arg[1] != '\0') {
       *error = std::string("unknown option '") + arg + "'";
+      return ParseResult::kError;
+    } else if (!*arg) {
+      *error = a->model.empty() ? "the model file path is empty" : "unexpected empty argument";
       return ParseResult::kError;
     } else if (a->model.empty()) {
       a->model = arg;

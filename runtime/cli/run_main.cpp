@@ -14,8 +14,11 @@
 #include "npy.hpp"
 #include "plan_print.hpp"
 #include "progress.hpp"
+#include "ring_fit.hpp"
 #include "ringrt/ringrt.hpp"
 #include "run_args.hpp"
+#include "run_output.hpp"
+#include "same_file.hpp"
 
 namespace {
 
@@ -23,6 +26,10 @@ namespace {
 ringrt::RingTransport* g_ring = nullptr;
 
 bool is_root() { return !g_ring || g_ring->rank() == 0; }
+
+// Where the run's summary goes: stdout, or stderr when --output is stdout itself
+// (--output /dev/stdout on a pipe), so that the text does not land in the array.
+std::FILE* g_report = stdout;
 
 // Reports an error. A rank of a distributed job also ends the job (MPI_Abort), so
 // that no other rank waits for it.
@@ -108,11 +115,12 @@ ringrt::Status print_rank_reports(const ringrt::Session& session, bool quiet) {
     RankReport r = mine;
     if (q > 0) RINGRT_RETURN_IF_ERROR(g_ring->recv(q, &r, sizeof r));
     if (quiet) continue;
-    std::printf("ringrt-run: rank %u: ring across ranks: compute %.3f s, waiting %.3f s (%.0f%% of the ring's time), "
-                "sent %.1f MiB; arena %.1f MiB, KV share %.1f MiB, peak RSS %.1f MiB\n",
-                q, r.compute_seconds, r.wait_seconds,
-                100.0 * r.wait_seconds / std::max(1e-9, r.compute_seconds + r.wait_seconds), mib(r.bytes_sent),
-                mib(r.arena_bytes), mib(r.kv_bytes), mib(r.peak_rss));
+    std::fprintf(g_report,
+                 "ringrt-run: rank %u: ring across ranks: compute %.3f s, waiting %.3f s (%.0f%% of the ring's time), "
+                 "sent %.1f MiB; arena %.1f MiB, KV share %.1f MiB, peak RSS %.1f MiB\n",
+                 q, r.compute_seconds, r.wait_seconds,
+                 100.0 * r.wait_seconds / std::max(1e-9, r.compute_seconds + r.wait_seconds), mib(r.bytes_sent),
+                 mib(r.arena_bytes), mib(r.kv_bytes), mib(r.peak_rss));
   }
   return ringrt::Status::Ok();
 }
@@ -174,6 +182,8 @@ int main(int argc, char** argv) {
   // A file-size limit makes a store write fail with EFBIG (reported, resumable)
   // instead of killing the process.
   signal(SIGXFSZ, SIG_IGN);
+  // A FIFO output whose reader goes away fails the write (EPIPE, reported) instead of killing the process.
+  signal(SIGPIPE, SIG_IGN);
   cli::RunArgs args;
   std::string error;
   switch (cli::parse_run_args(argc, argv, &args, &error)) {
@@ -187,14 +197,22 @@ int main(int argc, char** argv) {
       break;
   }
   cli::DistributedRing ring;
+  Status s;
   if (args.distributed) {
     Status joined = ring.start(&argc, &argv, args.peer_timeout);
     if (!joined.ok()) return fail(joined.message());
     g_ring = ring.transport();
   }
+  // Refused before any work: an output that would overwrite an input, or that cannot be opened.
+  io::OutputFile output;
+  if (!args.output.empty() && !args.plan && is_root()) {
+    s = cli::open_run_output(args, g_ring ? g_ring->ranks() : 1, &output);
+    if (!s.ok()) return fail(s.message());
+    if (io::is_stdout(args.output.c_str())) g_report = stderr;
+  }
 
   std::unique_ptr<Model> model;
-  Status s = Model::load(args.model.c_str(), &model);
+  s = Model::load(args.model.c_str(), &model);
   if (!s.ok()) return fail(s.message());
   const ModelInfo info = model->info();
 
@@ -248,6 +266,16 @@ int main(int argc, char** argv) {
   }
 
   SessionOptions options = session_options(args, max_context);
+  std::string fit_note;  // planned to fit the input: a chunk or workers it cannot use are clipped
+  MemoryPlan asked;
+  if (!args.max_context && plan_session(*model, options, &asked).ok()) {
+    const cli::RingFit fit = cli::fit_ring(asked.workers, asked.chunk, T);
+    if (fit.clipped) {
+      options.workers = fit.workers;
+      options.chunk = fit.chunk;
+      fit_note = cli::fit_note(asked.workers, asked.chunk, fit, T);
+    }
+  }
   if (args.kv_store.rfind("file:", 0) == 0 && !g_ring) {  // sequence 0 identifies the stream a file store holds
     s = hash_input(input, 0, T * E, &options.stream_tag);
     if (!s.ok()) return fail(s.message());
@@ -258,6 +286,7 @@ int main(int argc, char** argv) {
     if (!s.ok()) return fail_session(args.model, s);
     s = print_plans(plan, info, args.kv_store.c_str());
     if (!s.ok()) return fail(s.message());
+    if (!fit_note.empty() && is_root()) std::printf("note: %s\n", fit_note.c_str());
     return 0;
   }
   std::unique_ptr<Session> session;
@@ -324,23 +353,24 @@ int main(int argc, char** argv) {
     if (batched) out_shape.push_back(B);
     if (args.all_timesteps) out_shape.push_back(T);
     out_shape.push_back(H);
-    s = npy::write_f32(args.output.c_str(), out_shape.data(), out_shape.size(), out.data());
+    s = npy::write_f32(output, out_shape.data(), out_shape.size(), out.data());
     if (!s.ok()) return fail(s.message());
   }
   if (!args.quiet) {
     const MemoryPlan& plan = session->plan();
     const uint64_t ran = B * T - resumed;
-    std::printf("ringrt-run: %zu sequence%s x %zu tokens%s: %llu tokens in %.3f s = %.0f tokens/s\n", B,
-                B == 1 ? "" : "s", T, resumed ? " (resumed)" : "", static_cast<unsigned long long>(ran), seconds,
-                static_cast<double>(ran) / seconds);
-    std::printf("ringrt-run: workers %u, chunk %u, max context %llu, KV store %s", plan.workers, plan.chunk,
-                static_cast<unsigned long long>(plan.max_context), args.kv_store.c_str());
-    if (plan.ranks > 1) std::printf(", %u ranks (figures below are rank 0's)", plan.ranks);
-    std::printf("\n");
-    std::printf("ringrt-run: planned arena %.1f MiB, peak RSS %.1f MiB, KV history %.1f MiB %s\n", mib(plan.arena_bytes),
-                mib(peak_rss_bytes()), mib(session->kv_bytes_stored()),
-                plan.kv_in_arena ? "(in the arena)" : "on disk");
-    if (!args.output.empty()) std::printf("ringrt-run: wrote %s\n", args.output.c_str());
+    std::fprintf(g_report, "ringrt-run: %zu sequence%s x %zu tokens%s: %llu tokens in %.3f s = %.0f tokens/s\n",
+                 B, B == 1 ? "" : "s", T, resumed ? " (resumed)" : "", static_cast<unsigned long long>(ran), seconds,
+                 static_cast<double>(ran) / seconds);
+    std::fprintf(g_report, "ringrt-run: workers %u, chunk %u, max context %llu, KV store %s", plan.workers,
+                 plan.chunk, static_cast<unsigned long long>(plan.max_context), args.kv_store.c_str());
+    if (plan.ranks > 1) std::fprintf(g_report, ", %u ranks (figures below are rank 0's)", plan.ranks);
+    std::fprintf(g_report, "\n");
+    if (!fit_note.empty()) std::fprintf(g_report, "ringrt-run: %s\n", fit_note.c_str());
+    std::fprintf(g_report, "ringrt-run: planned arena %.1f MiB, peak RSS %.1f MiB, KV history %.1f MiB %s\n",
+                 mib(plan.arena_bytes), mib(peak_rss_bytes()), mib(session->kv_bytes_stored()),
+                 plan.kv_in_arena ? "(in the arena)" : "on disk");
+    if (!args.output.empty()) std::fprintf(g_report, "ringrt-run: wrote %s\n", args.output.c_str());
   }
   return 0;
 }

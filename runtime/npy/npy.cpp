@@ -313,22 +313,6 @@ uint64_t load_le(const unsigned char* p, std::size_t n) {
   return v;
 }
 
-// ---- output helpers ---------------------------------------------------------
-
-Status write_all(int fd, const char* tmp, const unsigned char* p, std::size_t n) {
-  while (n > 0) {
-    const ssize_t w = ::write(fd, p, n);
-    if (w < 0) {
-      if (errno == EINTR) continue;
-      const int err = errno;
-      return Status::Error(StatusCode::kIoError, "%s: write failed: %s", tmp, std::strerror(err));
-    }
-    p += w;
-    n -= static_cast<std::size_t>(w);
-  }
-  return Status::Ok();
-}
-
 // What the preamble and header say: the array's shape and where its data lies.
 struct Layout {
   std::vector<std::size_t> shape;
@@ -551,8 +535,8 @@ Status Reader::read(std::size_t first, std::size_t count, float* out) {
   return Status::Ok();
 }
 
-Status write_f32(const char* path, const std::size_t* shape, std::size_t rank, const float* data) {
-  if (path == nullptr) return Status::Error(StatusCode::kInvalidArgument, "npy: null path");
+Status write_f32(io::OutputFile& file, const std::size_t* shape, std::size_t rank, const float* data) {
+  const char* path = file.path().c_str();
   if (rank > kMaxRank) {
     return Status::Error(StatusCode::kInvalidArgument, "%s: rank %zu is above the limit of %zu",
                          path, rank, kMaxRank);
@@ -593,52 +577,29 @@ Status write_f32(const char* path, const std::size_t* shape, std::size_t rank, c
   head.push_back(static_cast<unsigned char>(header.size() >> 8));
   head.insert(head.end(), header.begin(), header.end());
 
-  // A fresh temporary file next to the destination (O_EXCL: never clobber another's).
-  std::string tmp;
-  int fd = -1;
-  static unsigned counter = 0;
-  for (int attempt = 0; attempt < 100 && fd < 0; ++attempt) {
-    tmp = std::string(path) + ".tmp." + std::to_string(::getpid()) + "." +
-          std::to_string(__atomic_fetch_add(&counter, 1u, __ATOMIC_RELAXED));
-    fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
-    if (fd < 0 && errno != EEXIST) break;
-  }
-  if (fd < 0) {
-    const int err = errno;
-    return Status::Error(StatusCode::kIoError, "%s: cannot create temporary file %s: %s", path,
-                         tmp.c_str(), std::strerror(err));
-  }
-
-  Status st = write_all(fd, tmp.c_str(), head.data(), head.size());
+  RINGRT_RETURN_IF_ERROR(file.write_at(0, head.data(), head.size()));
   // The data as little-endian bytes, converted in chunks (a no-op copy on LE hosts).
   constexpr std::size_t kChunk = 4096;
   unsigned char buf[kChunk * 4];
-  for (std::size_t i = 0; st.ok() && i < count; i += kChunk) {
+  uint64_t at = head.size();
+  for (std::size_t i = 0; i < count; i += kChunk) {
     const std::size_t n = count - i < kChunk ? count - i : kChunk;
     for (std::size_t j = 0; j < n; ++j) {
       uint32_t b;
       std::memcpy(&b, &data[i + j], sizeof b);
       for (std::size_t k = 0; k < 4; ++k) buf[4 * j + k] = static_cast<unsigned char>(b >> (8 * k));
     }
-    st = write_all(fd, tmp.c_str(), buf, n * 4);
+    RINGRT_RETURN_IF_ERROR(file.write_at(at, buf, n * 4));
+    at += n * 4;
   }
-  if (st.ok() && ::fsync(fd) != 0) {
-    const int err = errno;
-    st = Status::Error(StatusCode::kIoError, "%s: fsync failed: %s", tmp.c_str(),
-                       std::strerror(err));
-  }
-  if (::close(fd) != 0 && st.ok()) {
-    const int err = errno;
-    st = Status::Error(StatusCode::kIoError, "%s: close failed: %s", tmp.c_str(),
-                       std::strerror(err));
-  }
-  if (st.ok() && ::rename(tmp.c_str(), path) != 0) {
-    const int err = errno;
-    st = Status::Error(StatusCode::kIoError, "%s: cannot rename %s into place: %s", path,
-                       tmp.c_str(), std::strerror(err));
-  }
-  if (!st.ok()) ::unlink(tmp.c_str());
-  return st;
+  return file.commit();
+}
+
+Status write_f32(const char* path, const std::size_t* shape, std::size_t rank, const float* data) {
+  if (path == nullptr) return Status::Error(StatusCode::kInvalidArgument, "npy: null path");
+  io::OutputFile file;
+  RINGRT_RETURN_IF_ERROR(file.open(path));
+  return write_f32(file, shape, rank, data);
 }
 
 }  // namespace ringrt::npy

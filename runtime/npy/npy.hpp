@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "output_file.hpp"
 #include "ringrt/status.hpp"
 
 namespace ringrt::npy {
@@ -28,11 +29,15 @@ struct Array {
 // left empty.
 Status read_f32(const char* path, Array* out);
 
-// Writes a version 1.0 '<f4' C-order file (header padded to a multiple of 64 bytes).
-// The bytes go to a temporary file in the same directory which is renamed over
-// `path` only once complete, so `path` never holds a half-written array.
-// `data` may be null only when the shape has no elements; rank <= kMaxRank.
+// Writes a version 1.0 '<f4' C-order file (header padded to a multiple of 64 bytes)
+// through an io::OutputFile (output_file.hpp): a regular file is replaced by a
+// rename once the array is complete, so `path` never holds a half-written array; a
+// device or FIFO is written in place. `data` may be null only when the shape has no
+// elements; rank <= kMaxRank.
 Status write_f32(const char* path, const std::size_t* shape, std::size_t rank, const float* data);
+// The same into `file`, opened by the caller (so that it can refuse a bad output
+// before any work), and committed here.
+Status write_f32(io::OutputFile& file, const std::size_t* shape, std::size_t rank, const float* data);
 
 // Streams the values of a .npy file from disk, a block at a time, so an input
 // need not fit in memory. It accepts the same files as read_f32 and checks them the
