@@ -18,12 +18,14 @@ Status pool_bytes(const FcShape& shape, std::size_t* bytes) {
 }  // namespace
 
 Status size_worker_ring(const RingGeometry& g, WorkerRingSizes* s) {
+  // Operator shapes in size_t; entry sizes in 64 bits (32-bit targets included).
+  const std::size_t c = g.chunk, d = g.head_dim, s_rows = kKeySplitRows;
+  RINGRT_RETURN_IF_ERROR(pool_bytes(FcShape{d, c, g.qkv_stride, c, false}, &s->slot_op_bytes[0]));
+  RINGRT_RETURN_IF_ERROR(pool_bytes(FcShape{c, d, c, d, true}, &s->slot_op_bytes[1]));
+  RINGRT_RETURN_IF_ERROR(pool_bytes(FcShape{d, s_rows, d, s_rows, false}, &s->split_op_bytes[0]));
+  RINGRT_RETURN_IF_ERROR(pool_bytes(FcShape{c, s_rows, c, s_rows, true}, &s->split_op_bytes[1]));
   const uint64_t P = g.workers, C = g.chunk, heads = g.heads, G = g.kv_heads, D = g.head_dim;
   const uint64_t S = kKeySplitRows, M = C > S ? C : S, H = heads * D;
-  RINGRT_RETURN_IF_ERROR(pool_bytes(FcShape{D, C, g.qkv_stride, C, false}, &s->slot_op_bytes[0]));
-  RINGRT_RETURN_IF_ERROR(pool_bytes(FcShape{C, D, C, D, true}, &s->slot_op_bytes[1]));
-  RINGRT_RETURN_IF_ERROR(pool_bytes(FcShape{D, S, D, S, false}, &s->split_op_bytes[0]));
-  RINGRT_RETURN_IF_ERROR(pool_bytes(FcShape{C, S, C, S, true}, &s->split_op_bytes[1]));
   s->scores = P * xnn_buffer_bytes(C * M);
   s->pv = P * xnn_buffer_bytes(M * D + 2 * M);
   s->softmax = P * xnn_buffer_bytes(heads * M * 2 + M);
