@@ -7,16 +7,29 @@
 #include <string>
 #include <vector>
 
+#include "printable.hpp"
+
 namespace ringrt::convert {
 
-// Bad input or a failed operation (exit code 1). The message names the file.
+// `text` with every byte that would not print as itself written \xNN (printable.hpp).
+inline std::string printable(const std::string& text) {
+  std::string out;
+  out.reserve(text.size());
+  for_each_printable_piece(text.data(), text.size(), [&](const char* piece, std::size_t n) { out.append(piece, n); });
+  return out;
+}
+
+// Bad input or a failed operation (exit code 1). The message names the file. It
+// quotes bytes of the input (keys, names, a JSON parser's last token), so it is
+// made printable here, once for every message: no control byte reaches the
+// terminal, and a NUL in a key cannot cut it short.
 struct Error : std::runtime_error {
-  using std::runtime_error::runtime_error;
+  explicit Error(const std::string& message) : std::runtime_error(printable(message)) {}
 };
 
-// Bad command line (exit code 2).
+// Bad command line (exit code 2); printable like Error.
 struct UsageError : std::runtime_error {
-  using std::runtime_error::runtime_error;
+  explicit UsageError(const std::string& message) : std::runtime_error(printable(message)) {}
 };
 
 // "[288, 256]"

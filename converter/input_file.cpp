@@ -17,10 +17,19 @@ namespace {
   throw Error(path + ": " + what + ": " + std::strerror(err));
 }
 
+std::string file_kind(mode_t mode) {
+  if (S_ISDIR(mode)) return "a directory";
+  if (S_ISFIFO(mode)) return "a FIFO or pipe; the file is mapped into memory, so save it to a regular file first";
+  return "a device or socket; the file is mapped into memory, so give a regular file";
+}
+
 }  // namespace
 
 InputFile::InputFile(const std::string& path) : path_(path) {
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  // O_NONBLOCK: opening a FIFO that has no writer returns at once (and is refused
+  // below) instead of waiting for a writer forever. It changes nothing for a
+  // regular file, which is all this class maps.
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
   if (fd < 0) fail(path, "cannot open", errno);
   struct stat st;
   if (fstat(fd, &st) != 0) {
@@ -30,7 +39,7 @@ InputFile::InputFile(const std::string& path) : path_(path) {
   }
   if (!S_ISREG(st.st_mode)) {
     ::close(fd);
-    throw Error(path + ": not a regular file");
+    throw Error(path + ": not a regular file (" + file_kind(st.st_mode) + ")");
   }
   size_ = static_cast<std::size_t>(st.st_size);
   if (size_ > 0) {

@@ -1,4 +1,5 @@
-// A whole input file mapped read-only into memory (empty files allowed).
+// A whole input file mapped read-only into memory (empty files allowed). Only a
+// regular file can be mapped: a FIFO, device or socket is refused without blocking.
 #pragma once
 
 #include <cstddef>

@@ -31,7 +31,7 @@ void print_rrt(std::ostream& out, const fb::Model& model, const std::string& pat
   const ModelOptions o = options_of(model);
   out << "file:         " << path << " (" << file_size << " bytes)\n"
       << "schema:       " << model.schema_major() << "." << model.schema_minor() << "\n"
-      << "producer:     " << (model.producer() ? model.producer()->str() : std::string("(none)")) << "\n"
+      << "producer:     " << (model.producer() ? printable(model.producer()->str()) : std::string("(none)")) << "\n"
       << "architecture: " << fb::EnumNameArchitecture(model.architecture()) << " (" << architecture_name(o.architecture)
       << ")\n"
       << "options:\n"

@@ -13,6 +13,7 @@
 
 #include "dtypes.hpp"
 #include "input_file.hpp"
+#include "safetensors_dtype.hpp"
 
 namespace ringrt::convert {
 
@@ -21,15 +22,20 @@ constexpr uint64_t kMaxSafetensorsHeader = 100ull << 20;
 
 struct SafetensorsTensor {
   std::string name;
-  SourceDType dtype;
+  const SafetensorsDType* declared;  // the header's dtype, any valid one (never null)
+  SourceDType dtype;                 // the type to read: meaningful only when convertible()
   std::vector<uint64_t> shape;
   uint64_t element_count;
   const uint8_t* data;  // into the parsed image; element_count * dtype_size bytes
   uint64_t byte_size;
+  bool convertible() const { return declared->convertible; }
 };
 
 // Parses an in-memory safetensors image. `origin` (the file name) starts every
-// error message. Tensors come back sorted by name; they point into `bytes`.
+// error message. Tensors come back sorted by name; they point into `bytes`. Every
+// tensor has a valid safetensors dtype, not necessarily one ringrt converts
+// (match_weights decides). The non-empty tensors must tile the data section exactly,
+// as the format requires: no overlap, no gap, no trailing bytes.
 std::vector<SafetensorsTensor> parse_safetensors(const uint8_t* bytes, std::size_t size,
                                                  const std::string& origin);
 

@@ -1,19 +1,40 @@
 #include "weights_check.hpp"
 
 #include <map>
+#include <set>
 
 #include "errors.hpp"
 
 namespace ringrt::convert {
 
+namespace {
+
+std::string unsupported_dtype(const std::string& origin, const SafetensorsTensor& t) {
+  return origin + ": tensor '" + t.name + "': unsupported dtype '" + t.declared->name + "' (expected F32, F16 or BF16)";
+}
+
+}  // namespace
+
 WeightsMatch match_weights(const ModelOptions& options, const std::vector<SafetensorsTensor>& tensors,
                            const std::string& origin, bool allow_extra) {
   std::map<std::string, const SafetensorsTensor*> by_name;
   for (const SafetensorsTensor& t : tensors) by_name[t.name] = &t;
+  const std::size_t count = expected_tensor_count(options);
+
+  // A tensor ringrt cannot convert is named first, as the reader did before it
+  // knew every safetensors dtype; with --allow-extra only a required one is an error.
+  if (!allow_extra) {
+    std::set<std::string> required;
+    for (std::size_t i = 0; i < count; ++i) required.insert(expected_tensor(options, i).name);
+    for (const SafetensorsTensor& t : tensors) {
+      if (t.convertible()) continue;
+      throw Error(unsupported_dtype(origin, t) +
+                  (required.count(t.name) ? "" : "; the model does not use it (pass --allow-extra to skip it)"));
+    }
+  }
 
   WeightsMatch match;
   std::vector<std::string> missing;
-  const std::size_t count = expected_tensor_count(options);
   for (std::size_t i = 0; i < count; ++i) {
     const TensorSpec spec = expected_tensor(options, i);
     auto it = by_name.find(spec.name);
@@ -21,6 +42,7 @@ WeightsMatch match_weights(const ModelOptions& options, const std::vector<Safete
       missing.push_back(spec.name);
       continue;
     }
+    if (!it->second->convertible()) throw Error(unsupported_dtype(origin, *it->second));
     const std::vector<uint64_t> want(spec.shape, spec.shape + spec.rank);
     if (it->second->shape != want) {
       throw Error(origin + ": " + spec.name + " has shape " + shape_string(it->second->shape) + ", expected " +

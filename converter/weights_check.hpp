@@ -20,8 +20,10 @@ struct WeightsMatch {
   std::vector<std::string> extra;      // tensors the model does not use (sorted)
 };
 
-// Throws Error "ORIGIN: missing tensor ...", "ORIGIN: NAME has shape [a, b], expected
-// [c, d]" or, unless allow_extra, "ORIGIN: N unexpected tensors ...".
+// Throws Error "ORIGIN: tensor 'NAME': unsupported dtype ..." (a required tensor, or without
+// allow_extra any tensor, whose dtype is not F32, F16 or BF16), "ORIGIN: missing tensor ...",
+// "ORIGIN: NAME has shape [a, b], expected [c, d]" or, unless allow_extra, "ORIGIN: N
+// unexpected tensors ...". With allow_extra, extra tensors of any dtype are skipped.
 WeightsMatch match_weights(const ModelOptions& options, const std::vector<SafetensorsTensor>& tensors,
                            const std::string& origin, bool allow_extra);
 

@@ -1,12 +1,14 @@
 // ringrt-run: runs a .rrt model over the sequences of a .npy file.
 #include <signal.h>
 #include <sys/resource.h>
-#include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <memory>
+#include <new>
 #include <string>
 #include <vector>
 
@@ -40,6 +42,14 @@ uint64_t peak_rss_bytes() {
   getrusage(RUSAGE_SELF, &ru);
   return static_cast<uint64_t>(ru.ru_maxrss) * 1024;
 }
+
+// Buffers sized from the input's header: malloc, which returns null when they cannot
+// be held (operator new would call the out-of-memory handler instead).
+struct FreeFloats {
+  void operator()(float* p) const { std::free(p); }
+};
+using FloatBuffer = std::unique_ptr<float[], FreeFloats>;
+FloatBuffer allocate_floats(size_t count) { return FloatBuffer(static_cast<float*>(std::malloc(count * sizeof(float)))); }
 
 int fail(const std::string& message) {
   if (g_ring && g_ring->ranks() > 1) {
@@ -125,51 +135,68 @@ ringrt::Status print_rank_reports(const ringrt::Session& session, bool quiet) {
   return ringrt::Status::Ok();
 }
 
-// The input array: streamed from a regular file a round at a time (so it need not
-// fit in memory), or read whole from a pipe.
+// The input array, read a round at a time so that it need not fit in memory: a
+// regular file in any order, a pipe or FIFO front to back (npy::Reader). Nothing
+// but the header is read until the session is planned, and every buffer has a
+// planned, bounded size: the caller's round, the reader's block, and for a stream
+// with a file store the first sequence (its hash tags the store before the run,
+// and a stream cannot be read twice).
 class Input {
  public:
   ringrt::Status open(const char* path) {
-    struct stat st;
-    streamed_ = stat(path, &st) == 0 && S_ISREG(st.st_mode);
-    if (streamed_) {
-      RINGRT_RETURN_IF_ERROR(reader_.open(path));
-      shape_ = reader_.shape();
-    } else {
-      RINGRT_RETURN_IF_ERROR(ringrt::npy::read_f32(path, &whole_));
-      shape_ = whole_.shape;
-    }
-    return ringrt::Status::Ok();
+    path_ = path;
+    return reader_.open(path, /*accept_streams=*/true);
   }
-  const std::vector<size_t>& shape() const { return shape_; }
-  // Elements [first, first + count) into `buf`; returns where they are.
-  ringrt::Status read(size_t first, size_t count, std::vector<float>* buf, const float** out) {
-    if (!streamed_) {
-      *out = whole_.data.data() + first;
-      return ringrt::Status::Ok();
+  const std::vector<size_t>& shape() const { return reader_.shape(); }
+  // Elements [0, count) will be read twice: a stream keeps them in memory.
+  ringrt::Status keep_first(size_t count) {
+    if (!reader_.sequential() || count == 0) return ringrt::Status::Ok();
+    const uint64_t bytes = count > UINT64_MAX / sizeof(float) ? UINT64_MAX : static_cast<uint64_t>(count) * sizeof(float);
+    const uint64_t ram = static_cast<uint64_t>(sysconf(_SC_PHYS_PAGES)) * static_cast<uint64_t>(sysconf(_SC_PAGESIZE));
+    if (bytes > ram / 2) {
+      return ringrt::Status::Error(ringrt::StatusCode::kOutOfMemory,
+                                   "%s: a file store tags its stream with a hash of the whole first sequence, read "
+                                   "before the run; from a pipe that sequence (%.1f MiB) must be held in memory, more "
+                                   "than half of this machine's RAM: save the input to a regular file",
+                                   path_, mib(bytes));
     }
-    buf->resize(count);
-    *out = buf->data();
-    return reader_.read(first, count, buf->data());
+    kept_.reset(new (std::nothrow) float[count]);
+    if (!kept_) {
+      return ringrt::Status::Error(ringrt::StatusCode::kOutOfMemory,
+                                   "%s: cannot allocate %.1f MiB to hold the first sequence of a stream for the file "
+                                   "store's tag: save the input to a regular file",
+                                   path_, mib(bytes));
+    }
+    kept_count_ = count;
+    return reader_.read(0, count, kept_.get());
+  }
+  // Elements [first, first + count) into out[0, count).
+  ringrt::Status read(size_t first, size_t count, float* out) {
+    if (first < kept_count_) {
+      const size_t n = std::min(count, kept_count_ - first);
+      std::copy(kept_.get() + first, kept_.get() + first + n, out);
+      first += n, count -= n, out += n;
+    }
+    return count ? reader_.read(first, count, out) : ringrt::Status::Ok();
   }
 
  private:
-  bool streamed_ = false;
+  const char* path_ = "";
   ringrt::npy::Reader reader_;
-  ringrt::npy::Array whole_;
-  std::vector<size_t> shape_;
+  std::unique_ptr<float[]> kept_;
+  size_t kept_count_ = 0;
 };
 
 // FNV-1a of elements [first, first + count), read a block at a time.
 ringrt::Status hash_input(Input& in, size_t first, size_t count, uint64_t* hash) {
-  std::vector<float> buf;
-  *hash = ringrt::kHashSeed;
   constexpr size_t kBlock = 1 << 16;
+  std::unique_ptr<float[]> buf(new (std::nothrow) float[kBlock]);
+  if (!buf) return ringrt::Status::Error(ringrt::StatusCode::kOutOfMemory, "cannot allocate the input hash buffer");
+  *hash = ringrt::kHashSeed;
   for (size_t done = 0; done < count;) {
     const size_t n = std::min(kBlock, count - done);
-    const float* p = nullptr;
-    RINGRT_RETURN_IF_ERROR(in.read(first + done, n, &buf, &p));
-    *hash = ringrt::hash_bytes(p, n * sizeof(float), *hash);
+    RINGRT_RETURN_IF_ERROR(in.read(first + done, n, buf.get()));
+    *hash = ringrt::hash_bytes(buf.get(), n * sizeof(float), *hash);
     done += n;
   }
   return ringrt::Status::Ok();
@@ -177,8 +204,16 @@ ringrt::Status hash_input(Input& in, size_t first, size_t count, uint64_t* hash)
 
 }  // namespace
 
+// Built without exceptions: an allocation the checks above did not foresee ends
+// with a message and exit status 1, never an abort on an uncaught std::bad_alloc.
+[[noreturn]] static void out_of_memory() {
+  std::fputs("ringrt-run: error: out of memory\n", stderr);
+  std::_Exit(1);
+}
+
 int main(int argc, char** argv) {
   using namespace ringrt;
+  std::set_new_handler(out_of_memory);
   // A file-size limit makes a store write fail with EFBIG (reported, resumable)
   // instead of killing the process.
   signal(SIGXFSZ, SIG_IGN);
@@ -277,7 +312,8 @@ int main(int argc, char** argv) {
     }
   }
   if (args.kv_store.rfind("file:", 0) == 0 && !g_ring) {  // sequence 0 identifies the stream a file store holds
-    s = hash_input(input, 0, T * E, &options.stream_tag);
+    s = input.keep_first(T * E);
+    if (s.ok()) s = hash_input(input, 0, T * E, &options.stream_tag);
     if (!s.ok()) return fail(s.message());
   }
   if (args.plan) {
@@ -303,7 +339,25 @@ int main(int argc, char** argv) {
                            ? T
                            : static_cast<size_t>(session->plan().workers) * session->plan().chunk *
                                  session->plan().ranks;
-  std::vector<float> out(args.all_timesteps ? B * T * H : B * H);
+  // The outputs: every timestep of every sequence, or the last one of each. Sized from
+  // the input's header, which a pipe does not vouch for: checked, and refused if it cannot be held.
+  const size_t per_sequence = args.all_timesteps ? T : 1;
+  if (B > SIZE_MAX / sizeof(float) / H / per_sequence) {
+    return fail(args.input + ": the outputs of " + std::to_string(B) + " x " + std::to_string(per_sequence) +
+                " timesteps of " + std::to_string(H) + " floats do not fit in memory");
+  }
+  const size_t out_count = B * per_sequence * H;
+  FloatBuffer out = allocate_floats(out_count);
+  if (!out) {
+    return fail(args.input + ": cannot allocate " + std::to_string(out_count * sizeof(float)) + " bytes for the outputs of " +
+                std::to_string(B) + " x " + std::to_string(per_sequence) + " timesteps");
+  }
+  // The one input buffer: a round of tokens, sized once from the plan.
+  FloatBuffer round_buf = is_root() ? allocate_floats(std::min(round, T) * E) : nullptr;
+  if (is_root() && !round_buf) {
+    return fail(args.input + ": cannot allocate " + std::to_string(std::min(round, T) * E * sizeof(float)) +
+                " bytes for a round of input");
+  }
   cli::Progress progress(B * T, !args.quiet && is_root());
   uint64_t resumed = 0;
   const auto t0 = std::chrono::steady_clock::now();
@@ -319,15 +373,18 @@ int main(int argc, char** argv) {
     } else {
       session->reset();
     }
-    float* all = args.all_timesteps ? out.data() + b * T * H : nullptr;
-    std::vector<float> buf;
+    float* all = args.all_timesteps ? out.get() + b * T * H : nullptr;
     for (; done < T;) {
       const size_t n = std::min(round, T - done);
-      const float* x = nullptr;
-      if (is_root()) s = input.read((b * T + done) * E, n * E, &buf, &x);
-      if (s.ok() && layer_by_layer && done + n < T) {
+      const float* x = round_buf.get();
+      if (is_root()) s = input.read((b * T + done) * E, n * E, round_buf.get());
+      if (!s.ok()) {  // the reader's message names the file
+        progress.finish();
+        return fail(s.message());
+      }
+      if (layer_by_layer && done + n < T) {
         s = session->append_deferred(x, n, E);
-      } else if (s.ok()) {
+      } else {
         s = session->append(x, n, E, all ? all + done * H : nullptr);
       }
       if (!s.ok()) {
@@ -338,7 +395,7 @@ int main(int argc, char** argv) {
       done += n;
       progress.update(b * T + done);
     }
-    if (!all) std::copy(session->output(), session->output() + H, out.data() + b * H);
+    if (!all) std::copy(session->output(), session->output() + H, out.get() + b * H);
   }
   progress.finish();
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
@@ -353,7 +410,7 @@ int main(int argc, char** argv) {
     if (batched) out_shape.push_back(B);
     if (args.all_timesteps) out_shape.push_back(T);
     out_shape.push_back(H);
-    s = npy::write_f32(output, out_shape.data(), out_shape.size(), out.data());
+    s = npy::write_f32(output, out_shape.data(), out_shape.size(), out.get());
     if (!s.ok()) return fail(s.message());
   }
   if (!args.quiet) {

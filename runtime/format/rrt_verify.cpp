@@ -5,6 +5,7 @@
 
 #include "checksum.hpp"
 #include "model_contract.hpp"
+#include "printable.hpp"
 
 namespace ringrt {
 
@@ -31,8 +32,9 @@ Status verify_tensor(const fb::Tensor& t, const TensorSpec& spec, std::size_t in
   }
   const std::size_t name_len = std::strlen(spec.name);
   if (t.name()->size() != name_len || std::memcmp(t.name()->data(), spec.name, name_len) != 0) {
-    return Status::Error(StatusCode::kInvalidModel, "%s: tensor %zu is '%.64s', expected '%s'", path, index,
-                         t.name()->c_str(), spec.name);
+    char name[96];  // the file's bytes, escaped (a NUL or ESC in a damaged name must not reach the terminal)
+    return Status::Error(StatusCode::kInvalidModel, "%s: tensor %zu is '%s', expected '%s'", path, index,
+                         escape_printable(t.name()->data(), t.name()->size(), name, sizeof name), spec.name);
   }
   bool shape_ok = shape->size() == spec.rank;
   for (uint32_t d = 0; shape_ok && d < spec.rank; ++d) shape_ok = shape->Get(d) == spec.shape[d];
@@ -100,7 +102,7 @@ Status verify_rrt(const uint8_t* bytes, std::size_t size, const char* path, cons
                          size);
   }
   if (!fb::ModelBufferHasIdentifier(bytes + 4)) {
-    return invalid(path, "not a ringrt model (file identifier is not \"RRT1\")");
+    return invalid(path, "not a ringrt model (.rrt) file: bytes 8 to 11 are not its identifier \"RRT1\"");
   }
   const uint64_t fb_size = read_u32_le(bytes);
   if (fb_size > size - 4) {

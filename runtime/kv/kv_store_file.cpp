@@ -7,33 +7,31 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "checksum.hpp"
 #include "file_io.hpp"
+#include "kv_row_checksum.hpp"
+#include "kv_store_header.hpp"
+#include "store_lock.hpp"
 
 namespace ringrt {
 
 namespace {
 
-constexpr char kMagic[8] = {'R', 'R', 'T', 'K', 'V', 'S', 'T', '1'};
-constexpr uint32_t kVersion = 1;
-
-struct KvHeader {
-  char magic[8];
-  uint32_t version;
-  uint32_t header_bytes;
-  uint64_t model_fingerprint;
-  uint32_t layers, heads, head_dim, chunk;
-  uint64_t capacity;
-  uint64_t committed;
-  uint64_t stream_tag;
-  uint64_t checksum;  // FNV-1a 64 of every byte before it
-};
-static_assert(sizeof(KvHeader) == 72, "KV header layout");
-
-uint64_t header_checksum(const KvHeader& h) { return fnv1a64(&h, offsetof(KvHeader, checksum)); }
-
 Status io_error(const char* path, const char* what, int err) {
   return Status::Error(StatusCode::kIoError, "KV store %s: %s: %s", path, what, std::strerror(err));
+}
+
+// Creates the file, or opens it if it exists (also when another process created it
+// since the caller looked). *created says which; on failure (-1, errno) *what names
+// the step that failed.
+int open_or_create(const char* path, bool* created, const char** what) {
+  *what = "cannot create";
+  int fd = ::open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+  *created = fd >= 0;
+  if (fd < 0 && errno == EEXIST) {
+    *what = "cannot open";
+    fd = ::open(path, O_RDWR | O_CLOEXEC);
+  }
+  return fd;
 }
 
 }  // namespace
@@ -42,110 +40,135 @@ FileKvStore::~FileKvStore() {
   if (fd_ >= 0) close(fd_);
 }
 
+uint64_t FileKvStore::block_bytes(const KvGeometry& g) {
+  const uint64_t data = static_cast<uint64_t>(g.chunk) * g.layers * 2 * g.heads * g.head_dim * sizeof(float);
+  return data + static_cast<uint64_t>(g.layers) * g.chunk * sizeof(uint64_t);
+}
+
 uint64_t FileKvStore::file_bytes(const KvGeometry& g) {
   const uint64_t blocks = (g.capacity + g.chunk - 1) / g.chunk;
-  return kHeaderBytes + blocks * g.chunk * g.layers * 2 * g.heads * g.head_dim * sizeof(float);
+  return kHeaderBytes + blocks * block_bytes(g);
 }
 
 uint64_t FileKvStore::region(uint32_t layer, KvKind kind, uint32_t head, uint64_t position) const {
-  const uint64_t regions_per_block = static_cast<uint64_t>(g_.layers) * 2 * g_.heads;
   const uint64_t index = (static_cast<uint64_t>(layer) * 2 + static_cast<uint32_t>(kind)) * g_.heads + head;
   const uint64_t block = g_.slot(position) / g_.chunk;
-  return kHeaderBytes + (block * regions_per_block + index) * g_.chunk * g_.head_dim * sizeof(float);
+  return kHeaderBytes + block * block_bytes(g_) + index * g_.chunk * g_.head_dim * sizeof(float);
 }
 
-Status FileKvStore::open(const char* path, const FileStoreIdentity& id, bool resume, uint64_t* committed) {
+uint64_t FileKvStore::checksum_at(uint32_t layer, uint64_t position) const {
+  const uint64_t slot = g_.slot(position), C = g_.chunk;
+  const uint64_t data = static_cast<uint64_t>(g_.layers) * 2 * g_.heads * C * g_.head_dim * sizeof(float);
+  return kHeaderBytes + slot / C * block_bytes(g_) + data + (layer * C + slot % C) * sizeof(uint64_t);
+}
+
+Status FileKvStore::open(const char* path, const FileStoreIdentity& id, bool resume, uint64_t* committed,
+                         uint32_t window) {
   std::snprintf(path_, sizeof path_, "%s", path);
   id_ = id;
   *committed = 0;
   struct stat st;
-  const bool exists = stat(path, &st) == 0;
-  if (exists && S_ISDIR(st.st_mode)) {
+  if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
     return Status::Error(StatusCode::kInvalidArgument, "KV store %s is a directory; give a file path", path);
   }
-  if (exists) {
-    fd_ = ::open(path, O_RDWR | O_CLOEXEC);
-    if (fd_ < 0) return io_error(path, "cannot open", errno);
-    KvHeader h;
-    if (!full_pread(fd_, &h, sizeof h, 0) || std::memcmp(h.magic, kMagic, sizeof kMagic) != 0) {
-      return Status::Error(StatusCode::kInvalidArgument,
-                           "KV store %s: not a ringrt KV store or its header is damaged; remove it to start over",
-                           path);
-    }
-    if (h.checksum != header_checksum(h) || h.version != kVersion || h.header_bytes != kHeaderBytes) {
-      return Status::Error(StatusCode::kInvalidArgument,
-                           "KV store %s: damaged header (checksum or version mismatch); remove it to start over", path);
-    }
-    if (h.model_fingerprint != id.model_fingerprint) {
-      return Status::Error(StatusCode::kInvalidArgument,
-                           "KV store %s was written by a different model (fingerprint %016llx, this model %016llx)",
-                           path, static_cast<unsigned long long>(h.model_fingerprint),
-                           static_cast<unsigned long long>(id.model_fingerprint));
-    }
-    if (h.layers != g_.layers || h.heads != g_.heads || h.head_dim != g_.head_dim) {
-      return Status::Error(StatusCode::kInvalidArgument, "KV store %s has a different geometry", path);
-    }
-    if (h.chunk != g_.chunk) {
-      return Status::Error(StatusCode::kInvalidArgument,
-                           "KV store %s was written with chunk %u; open it with the same chunk size (not %u)", path,
-                           h.chunk, g_.chunk);
-    }
-    // The last Vᵀ row of the last head, up to the last committed position, ends the
-    // data the header vouches for.
-    const uint64_t needed = h.committed ? region(g_.layers - 1, KvKind::kValue, g_.heads - 1, h.committed - 1) +
-                                              ((g_.head_dim - 1) * g_.chunk + (h.committed - 1) % g_.chunk + 1) * 4
-                                        : 0;
-    if (static_cast<uint64_t>(st.st_size) < needed) {
-      return Status::Error(StatusCode::kInvalidArgument,
-                           "KV store %s is truncated: its header commits %llu tokens but the file ends early", path,
-                           static_cast<unsigned long long>(h.committed));
-    }
-    if (g_.window_buffer && h.capacity != g_.capacity) {
-      // A ring's slots depend on its size (window, chunk and workers * chunk).
-      return Status::Error(StatusCode::kInvalidArgument,
-                           "KV store %s is a sliding-window ring of %llu positions, this session's ring has %llu: "
-                           "open it with the same threads and chunk it was written with",
-                           path, static_cast<unsigned long long>(h.capacity),
-                           static_cast<unsigned long long>(g_.capacity));
-    }
-    if (resume && !g_.window_buffer && h.committed > g_.capacity) {
-      return Status::Error(StatusCode::kCapacityExceeded,
-                           "KV store %s holds %llu tokens, more than the session's max_context of %llu", path,
-                           static_cast<unsigned long long>(h.committed), static_cast<unsigned long long>(g_.capacity));
-    }
-    if (resume) {
-      if (h.committed > 0 && h.stream_tag != id.stream_tag) {
-        return Status::Error(StatusCode::kInvalidArgument,
-                             "KV store %s holds a stream of different input (stream tag %016llx, expected %016llx)",
-                             path, static_cast<unsigned long long>(h.stream_tag),
-                             static_cast<unsigned long long>(id.stream_tag));
-      }
-      *committed = h.committed;
-      return h.committed ? Status::Ok() : write_header(0);
-    }
-    if (h.committed > 0) {
-      return Status::Error(StatusCode::kInvalidArgument,
-                           "KV store %s already holds %llu committed tokens; resume it or remove the file", path,
-                           static_cast<unsigned long long>(h.committed));
-    }
-    return write_header(0);
+  bool created = false;
+  const char* what = nullptr;
+  const int fd = open_or_create(path, &created, &what);
+  if (fd < 0) return io_error(path, what, errno);
+  // Locked before a byte is read or written: what another session holds is left alone.
+  const Status locked = lock_store_file(fd, "KV store", path);
+  if (!locked.ok()) {
+    close(fd);
+    return locked;
   }
-  fd_ = ::open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-  if (fd_ < 0) return io_error(path, "cannot create", errno);
-  Status s = write_header(0);  // the file grows (sparse) as KV rows are written
-  if (!s.ok()) {
-    close(fd_);
-    fd_ = -1;
-    unlink(path);  // no partial store left behind
+  fd_ = fd;
+  if (created) {
+    Status s = write_header(0);  // the file grows (sparse) as KV rows are written
+    if (!s.ok()) {
+      unlink(path);  // no partial store left behind (still locked: nobody else has it)
+      close(fd_);
+      fd_ = -1;
+    }
+    return s;
   }
-  return s;
+  KvHeader h;
+  const bool complete = full_pread(fd_, &h, sizeof h, 0);
+  RINGRT_RETURN_IF_ERROR(check_kv_header_format(h, complete, kHeaderBytes, path));
+  if (fstat(fd_, &st) != 0) return io_error(path, "cannot stat", errno);
+  return open_existing(h, static_cast<uint64_t>(st.st_size), resume, window, committed);
+}
+
+Status FileKvStore::open_existing(const KvHeader& h, uint64_t file_size, bool resume, uint32_t window,
+                                  uint64_t* committed) {
+  const char* path = path_;
+  if (h.model_fingerprint != id_.model_fingerprint) {
+    return Status::Error(StatusCode::kInvalidArgument,
+                         "KV store %s was written by a different model (fingerprint %016llx, this model %016llx)",
+                         path, static_cast<unsigned long long>(h.model_fingerprint),
+                         static_cast<unsigned long long>(id_.model_fingerprint));
+  }
+  if (h.layers != g_.layers || h.heads != g_.heads || h.head_dim != g_.head_dim) {
+    return Status::Error(StatusCode::kInvalidArgument, "KV store %s has a different geometry", path);
+  }
+  if (h.chunk != g_.chunk) {
+    return Status::Error(StatusCode::kInvalidArgument,
+                         "KV store %s was written with chunk %u; open it with the same chunk size (not %u)", path,
+                         h.chunk, g_.chunk);
+  }
+  // The checksums of the last committed position end the data the header vouches
+  // for (they follow the K and V of their block).
+  const uint64_t needed = h.committed ? checksum_at(g_.layers - 1, h.committed - 1) + sizeof(uint64_t) : 0;
+  if (file_size < needed) {
+    return Status::Error(StatusCode::kInvalidArgument,
+                         "KV store %s is truncated: its header commits %llu tokens but the file ends early", path,
+                         static_cast<unsigned long long>(h.committed));
+  }
+  if (g_.window_buffer && h.capacity != g_.capacity) {
+    // A ring's slots depend on its size (window, chunk and workers * chunk).
+    return Status::Error(StatusCode::kInvalidArgument,
+                         "KV store %s is a sliding-window ring of %llu positions, this session's ring has %llu: "
+                         "open it with the same threads and chunk it was written with",
+                         path, static_cast<unsigned long long>(h.capacity),
+                         static_cast<unsigned long long>(g_.capacity));
+  }
+  if (resume && !g_.window_buffer && h.committed > g_.capacity) {
+    return Status::Error(StatusCode::kCapacityExceeded,
+                         "KV store %s holds %llu tokens, more than the session's max_context of %llu", path,
+                         static_cast<unsigned long long>(h.committed), static_cast<unsigned long long>(g_.capacity));
+  }
+  if (resume) {
+    if (h.committed > 0 && h.stream_tag != id_.stream_tag) {
+      return Status::Error(StatusCode::kInvalidArgument,
+                           "KV store %s holds a stream of different input (stream tag %016llx, expected %016llx)",
+                           path, static_cast<unsigned long long>(h.stream_tag),
+                           static_cast<unsigned long long>(id_.stream_tag));
+    }
+    if (h.committed == 0) return write_header(0);
+    // Every committed position, or in a sliding-window ring the chunks a later query
+    // reads: those holding the last window - 1 positions (the ring's older slots may
+    // hold a round that was in flight at a crash).
+    uint64_t first = 0;
+    if (g_.window_buffer) {
+      const uint64_t seen = window > 0 ? window - 1 : 0;
+      first = h.committed > seen ? (h.committed - seen) / g_.chunk * g_.chunk : 0;
+    }
+    RINGRT_RETURN_IF_ERROR(verify(first, h.committed));
+    *committed = h.committed;
+    return Status::Ok();
+  }
+  if (h.committed > 0) {
+    return Status::Error(StatusCode::kInvalidArgument,
+                         "KV store %s already holds %llu committed tokens; resume it or remove the file", path,
+                         static_cast<unsigned long long>(h.committed));
+  }
+  return write_header(0);
 }
 
 Status FileKvStore::write_header(uint64_t committed) {
   KvHeader h;
   std::memset(&h, 0, sizeof h);
-  std::memcpy(h.magic, kMagic, sizeof kMagic);
-  h.version = kVersion;
+  std::memcpy(h.magic, kKvStoreMagic, sizeof kKvStoreMagic);
+  h.version = kKvStoreVersion;
   h.header_bytes = kHeaderBytes;
   h.model_fingerprint = id_.model_fingerprint;
   h.layers = g_.layers;
@@ -155,35 +178,51 @@ Status FileKvStore::write_header(uint64_t committed) {
   h.capacity = g_.capacity;
   h.committed = committed;
   h.stream_tag = id_.stream_tag;
-  h.checksum = header_checksum(h);
+  h.checksum = kv_header_checksum(h);
   if (!full_pwrite(fd_, &h, sizeof h, 0)) return io_error(path_, "cannot write the header", errno);
   return Status::Ok();
 }
 
 Status FileKvStore::write(uint32_t layer, uint64_t start, std::size_t rows, const float* qkv, std::size_t qkv_stride) {
+  const std::size_t C = g_.chunk;
+  for (std::size_t done = 0; done < rows;) {
+    const uint64_t pos = start + done;
+    const std::size_t in_block = static_cast<std::size_t>(pos % C);
+    const std::size_t n = rows - done < C - in_block ? rows - done : C - in_block;
+    RINGRT_RETURN_IF_ERROR(write_segment(layer, pos, n, qkv + done * qkv_stride, qkv_stride));
+    done += n;
+  }
+  return Status::Ok();
+}
+
+Status FileKvStore::write_segment(uint32_t layer, uint64_t pos, std::size_t n, const float* qkv,
+                                  std::size_t qkv_stride) {
   const std::size_t D = g_.head_dim, H = static_cast<std::size_t>(g_.heads) * D, C = g_.chunk;
-  for (uint32_t j = 0; j < g_.heads; ++j) {
-    // One block segment at a time: K rows in one pwrite, Vᵀ rows one per dimension.
-    for (std::size_t done = 0; done < rows;) {
-      const uint64_t pos = start + done;
-      const std::size_t in_block = static_cast<std::size_t>(pos % C);
-      const std::size_t n = rows - done < C - in_block ? rows - done : C - in_block;
-      const float* k_src = qkv + done * qkv_stride + g_.key_column() + j * D;
-      for (std::size_t r = 0; r < n; ++r) std::memcpy(staging_ + r * D, k_src + r * qkv_stride, D * sizeof(float));
-      bool ok = full_pwrite(fd_, staging_, n * D * sizeof(float),
-                            region(layer, KvKind::kKey, j, pos) + in_block * D * sizeof(float));
-      const float* v_src = qkv + done * qkv_stride + g_.key_column() + H + j * D;
-      for (std::size_t d = 0; d < D; ++d) {
-        for (std::size_t r = 0; r < n; ++r) staging_[d * n + r] = v_src[r * qkv_stride + d];
-      }
-      const uint64_t v_region = region(layer, KvKind::kValue, j, pos);
-      for (std::size_t d = 0; ok && d < D; ++d) {
-        ok = full_pwrite(fd_, staging_ + d * n, n * sizeof(float), v_region + (d * C + in_block) * sizeof(float));
-      }
-      if (!ok) return io_error(path_, "write failed (disk full or file size limit?)", errno);
-      done += n;
+  const std::size_t in_block = static_cast<std::size_t>(pos % C);
+  const float* kv = qkv + g_.key_column();
+  bool ok = true;
+  for (uint32_t j = 0; ok && j < g_.heads; ++j) {
+    // K rows in one pwrite, Vᵀ rows one per dimension.
+    const float* k_src = kv + j * D;
+    for (std::size_t r = 0; r < n; ++r) std::memcpy(staging_ + r * D, k_src + r * qkv_stride, D * sizeof(float));
+    const uint64_t k_at = region(layer, KvKind::kKey, j, pos) + in_block * D * sizeof(float);
+    ok = full_pwrite(fd_, staging_, n * D * sizeof(float), k_at);
+    const float* v_src = kv + H + j * D;
+    for (std::size_t d = 0; d < D; ++d) {
+      for (std::size_t r = 0; r < n; ++r) staging_[d * n + r] = v_src[r * qkv_stride + d];
+    }
+    const uint64_t v_region = region(layer, KvKind::kValue, j, pos);
+    for (std::size_t d = 0; ok && d < D; ++d) {
+      ok = full_pwrite(fd_, staging_ + d * n, n * sizeof(float), v_region + (d * C + in_block) * sizeof(float));
     }
   }
+  if (ok) {
+    const KvRowChecksum sum{g_.layers, g_.heads, g_.head_dim};
+    uint64_t* sums = checksums();
+    for (std::size_t r = 0; r < n; ++r) sums[r] = sum.row(kv + r * qkv_stride, layer, g_.slot(pos + r));
+    ok = full_pwrite(fd_, sums, n * sizeof(uint64_t), checksum_at(layer, pos));
+  }
+  if (!ok) return io_error(path_, "write failed (disk full or file size limit?)", errno);
   return Status::Ok();
 }
 

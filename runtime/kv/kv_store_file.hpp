@@ -3,14 +3,26 @@
 // produced and chunks are read back with pread into the ring slots' buffers, so no
 // page of the file is ever mapped into the process.
 //
-// File layout: a 4 KiB header, then one block per ring chunk of C positions; a
-// block holds, per layer, K then V, per head, C x head_dim float32: K as rows
-// [C][D], V transposed [D][C]. A ring chunk is one block, read with one pread per
-// head and kind. The file grows with the stream (a limit on file size or a full
-// disk fails the round that crosses it, never an earlier one). The header
-// records the model fingerprint, the geometry, the stream tag and the committed
-// length; it is rewritten after every round, once that round's KV is complete in
-// every layer, so a process killed at any moment loses at most the round in flight.
+// File layout (store format 2, kv_store_header.hpp):
+//   [0, 4096)  the header: model fingerprint, geometry, stream tag, committed length
+//   then one block per ring chunk of C positions (block b at 4096 + b * block_bytes):
+//     per layer, K then V, per head, C x head_dim float32: K as rows [C][D], V
+//     transposed [D][C] (a ring chunk is one block, read with one pread per head
+//     and kind);
+//     then the block's checksums: per layer, C uint64, one per position
+//     (kv_row_checksum.hpp: every head's K row and V column of that position).
+// A row's checksum is written with the row. The file grows with the stream (a
+// limit on file size or a full disk fails the round that crosses it, never an
+// earlier one). The header is rewritten after every round, once that round's KV is
+// complete in every layer, so a process killed at any moment loses at most the
+// round in flight.
+//
+// open() locks the file for the store's life (store_lock.hpp), so one session at a
+// time writes it. On resume, before a token is accepted, the KV of every committed
+// position the stream can still attend to is read back and checked against its
+// checksum (verify()): every committed position, or in a sliding-window ring every
+// slot of the chunks that hold the last window - 1 of them (all a later query
+// reads). The reads of a run are not checked again.
 #pragma once
 
 #include <cstdint>
@@ -24,18 +36,25 @@ struct FileStoreIdentity {
   uint64_t stream_tag;
 };
 
+struct KvHeader;
+
 class FileKvStore final : public KvStore {
  public:
   static constexpr uint64_t kHeaderBytes = 4096;
 
-  // `staging` holds at least max_rows * head_dim floats (gathers a head's rows for pwrite).
+  // `staging` holds staging_floats(g) floats: it gathers a head's rows for pwrite,
+  // holds a block segment's checksums, and is the resume check's buffer.
   FileKvStore(const KvGeometry& g, float* staging) : g_(g), staging_(staging) {}
   ~FileKvStore() override;
+  static std::size_t staging_floats(const KvGeometry& g) { return rows_floats(g) + 4 * g.chunk + g.head_dim; }
 
-  // Opens or creates the store at `path`. An existing store must match the model
-  // and geometry; with resume it must match the stream tag too and *committed is
-  // its committed length; without resume a store holding committed tokens is refused.
-  Status open(const char* path, const FileStoreIdentity& id, bool resume, uint64_t* committed);
+  // Opens or creates the store at `path` and locks it (a store another session
+  // holds is refused at once). An existing store must match the model and
+  // geometry; with resume it must match the stream tag too, its committed data
+  // must match its checksums, and *committed is its committed length; without
+  // resume a store holding committed tokens is refused. `window`: a sliding-window
+  // ring's model window (the keys a resumed stream still reads), else 0.
+  Status open(const char* path, const FileStoreIdentity& id, bool resume, uint64_t* committed, uint32_t window = 0);
 
   Status write(uint32_t layer, uint64_t start, std::size_t rows, const float* qkv, std::size_t qkv_stride) override;
   Status read(uint32_t layer, uint32_t head, KvKind kind, uint64_t start, std::size_t n, float* scratch,
@@ -48,8 +67,21 @@ class FileKvStore final : public KvStore {
   static uint64_t file_bytes(const KvGeometry& g);
 
  private:
+  // A chunk of one head (C x D floats), rounded up to 8 bytes: the checksums follow.
+  static std::size_t rows_floats(const KvGeometry& g) {
+    return (static_cast<std::size_t>(g.chunk) * g.head_dim + 1) & ~std::size_t{1};
+  }
+  static uint64_t block_bytes(const KvGeometry& g);
   // File offset of the [C][D] (K) or [D][C] (Vᵀ) region of `head` in the block holding `position`.
   uint64_t region(uint32_t layer, KvKind kind, uint32_t head, uint64_t position) const;
+  // File offset of the checksum of `position` in `layer`.
+  uint64_t checksum_at(uint32_t layer, uint64_t position) const;
+  uint64_t* checksums() const { return reinterpret_cast<uint64_t*>(staging_ + rows_floats(g_)); }
+  Status open_existing(const KvHeader& h, uint64_t file_size, bool resume, uint32_t window, uint64_t* committed);
+  // Positions [pos, pos + n) of one block, from n qkv rows.
+  Status write_segment(uint32_t layer, uint64_t pos, std::size_t n, const float* qkv, std::size_t qkv_stride);
+  // Positions [first, end) of every layer against their checksums (kv_store_verify.cpp).
+  Status verify(uint64_t first, uint64_t end);
   Status write_header(uint64_t committed);
 
   KvGeometry g_;

@@ -1,6 +1,7 @@
 #include "residual_store.hpp"
 
 #include "file_io.hpp"
+#include "store_lock.hpp"
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -13,8 +14,8 @@ namespace ringrt {
 
 ResidualStore::~ResidualStore() {
   if (fd_ >= 0) {
+    unlink(path_);  // while still locked: the path names our file (store_lock.cpp)
     close(fd_);
-    unlink(path_);
   }
 }
 
@@ -28,9 +29,20 @@ Status ResidualStore::open_file(const char* path, uint64_t capacity, uint32_t wi
   std::snprintf(path_, sizeof path_, "%s", path);
   capacity_ = capacity;
   width_ = width;
-  fd_ = ::open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd_ < 0) {
+  // Not O_TRUNC: the file may be another session's, which the lock tells; only
+  // once it is ours are its old contents dropped.
+  const int fd = ::open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  if (fd < 0) {
     return Status::Error(StatusCode::kIoError, "residual stream %s: cannot create: %s", path, std::strerror(errno));
+  }
+  const Status locked = lock_store_file(fd, "residual stream", path);
+  if (!locked.ok()) {
+    close(fd);  // and never removed: it is the other session's
+    return locked;
+  }
+  fd_ = fd;
+  if (ftruncate(fd_, 0) != 0) {
+    return Status::Error(StatusCode::kIoError, "residual stream %s: cannot truncate: %s", path, std::strerror(errno));
   }
   return Status::Ok();
 }

@@ -28,6 +28,8 @@ class ResidualStore {
   void bind_memory(float* rows, uint64_t capacity, uint32_t width);
   // In a new file at `path` (an existing file is replaced: the stream is scratch,
   // recomputed from the inputs at every append, and removed with the session).
+  // The file is locked for the session's life (store_lock.hpp): a file another
+  // session holds is refused, untouched.
   Status open_file(const char* path, uint64_t capacity, uint32_t width);
 
   Status read(Stream s, uint64_t first, std::size_t rows, float* out) const;

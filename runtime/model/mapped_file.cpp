@@ -23,7 +23,9 @@ void MappedFile::release_pages(const void* p, std::size_t bytes) const {
 }
 
 Status MappedFile::open(const char* path) {
-  const int fd = ::open(path, O_RDONLY | O_CLOEXEC);
+  // O_NONBLOCK: a FIFO without a writer is refused below instead of blocking this
+  // open() forever; for the regular file that is mapped it changes nothing.
+  const int fd = ::open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
   if (fd < 0) {
     return Status::Error(StatusCode::kIoError, "%s: cannot open: %s", path, std::strerror(errno));
   }
@@ -39,7 +41,8 @@ Status MappedFile::open(const char* path) {
   }
   if (!S_ISREG(st.st_mode)) {
     close(fd);
-    return Status::Error(StatusCode::kIoError, "%s: not a regular file", path);
+    return Status::Error(StatusCode::kIoError, "%s: not a regular file (%s); the model is mapped into memory: give the .rrt file itself",
+                         path, S_ISFIFO(st.st_mode) ? "a FIFO or pipe" : "a device or socket");
   }
   if (st.st_size == 0) {
     close(fd);

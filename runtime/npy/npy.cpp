@@ -14,6 +14,8 @@
 #include <utility>
 
 #include "fp16.hpp"
+#include "input_fd.hpp"
+#include "printable.hpp"
 
 namespace ringrt::npy {
 namespace {
@@ -21,6 +23,8 @@ namespace {
 constexpr unsigned char kMagic[6] = {0x93, 'N', 'U', 'M', 'P', 'Y'};
 constexpr std::size_t kPreamble = 8;  // magic + major + minor
 constexpr std::size_t kMaxStringLiteral = 64;
+// Longest header read (NumPy's own reader refuses more than 10000 bytes by default).
+constexpr std::size_t kMaxHeader = std::size_t{1} << 20;
 constexpr bool kLittleEndianHost = __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__;
 
 bool checked_mul(std::size_t a, std::size_t b, std::size_t* out) {
@@ -40,68 +44,47 @@ std::string shape_string(const std::vector<std::size_t>& shape) {
 
 // ---- input ------------------------------------------------------------------
 
-// A file read front to back. Reads grow the caller's buffer chunk by chunk, so a
-// bogus length in a header never allocates more than the file actually holds.
+// A file read front to back (InputFd). Reads grow the caller's buffer chunk by
+// chunk, so a bogus length in a header never allocates more than the file actually
+// holds.
 class InputFile {
  public:
-  InputFile() = default;
-  InputFile(const InputFile&) = delete;
-  InputFile& operator=(const InputFile&) = delete;
-  ~InputFile() {
-    if (fd_ >= 0) ::close(fd_);
-  }
+  explicit InputFile(InputFd* fd) : fd_(*fd) {}
 
-  Status open(const char* path) {
-    path_ = path;
-    fd_ = ::open(path, O_RDONLY | O_CLOEXEC);
-    if (fd_ < 0) {
-      const int err = errno;
-      return Status::Error(StatusCode::kIoError, "%s: cannot open: %s", path, std::strerror(err));
+  // Opens `path`; a stream is accepted only with accept_streams (after a bounded
+  // wait for a FIFO's writer), else refused at once without reading.
+  Status open(const char* path, bool accept_streams) {
+    RINGRT_RETURN_IF_ERROR(fd_.open(path, "a .npy file"));
+    if (fd_.regular()) return Status::Ok();
+    if (!accept_streams) {
+      return Status::Error(StatusCode::kInvalidArgument, "%s: not a regular file, cannot be streamed", path);
     }
-    struct stat st;
-    if (::fstat(fd_, &st) != 0) {
-      const int err = errno;
-      return Status::Error(StatusCode::kIoError, "%s: cannot stat: %s", path, std::strerror(err));
-    }
-    if (S_ISDIR(st.st_mode)) {
-      return Status::Error(StatusCode::kIoError, "%s: is a directory, not a .npy file", path);
-    }
-    regular_ = S_ISREG(st.st_mode);
-    size_ = regular_ && st.st_size > 0 ? static_cast<uint64_t>(st.st_size) : 0;
-    return Status::Ok();
+    return fd_.wait_for_data();
   }
 
   // Appends the next min(n, bytes left) bytes of the file to *buf.
   Status read(std::size_t n, std::vector<unsigned char>* buf) {
-    if (regular_) buf->reserve(buf->size() + static_cast<std::size_t>(n < size_ ? n : size_));
+    if (regular()) buf->reserve(buf->size() + static_cast<std::size_t>(n < size() ? n : size()));
     constexpr std::size_t kChunk = std::size_t{1} << 20;
     while (n > 0) {
       const std::size_t used = buf->size();
       const std::size_t want = n < kChunk ? n : kChunk;
       buf->resize(used + want);
-      const ssize_t got = ::read(fd_, buf->data() + used, want);
-      if (got < 0) {
-        const int err = errno;
-        buf->resize(used);
-        if (err == EINTR) continue;
-        return Status::Error(StatusCode::kIoError, "%s: read failed: %s", path_,
-                             std::strerror(err));
-      }
-      buf->resize(used + static_cast<std::size_t>(got));
-      if (got == 0) break;  // end of file
-      n -= static_cast<std::size_t>(got);
+      std::size_t got = 0;
+      const Status st = fd_.read(buf->data() + used, want, &got);
+      buf->resize(used + got);
+      RINGRT_RETURN_IF_ERROR(st);
+      if (got < want) break;  // end of file
+      n -= got;
     }
     return Status::Ok();
   }
 
-  bool regular() const { return regular_; }
-  uint64_t size() const { return size_; }
+  bool regular() const { return fd_.regular(); }
+  uint64_t size() const { return fd_.size(); }
 
  private:
-  const char* path_ = "";
-  int fd_ = -1;
-  bool regular_ = false;
-  uint64_t size_ = 0;
+  InputFd& fd_;
 };
 
 // ---- header dictionary parser -------------------------------------------------
@@ -115,6 +98,13 @@ struct Header {
   std::string descr;
   bool fortran_order = false;
   std::vector<std::size_t> shape;
+};
+
+// A string from the header as a message may quote it: NUL, ESC and the other
+// bytes that would not print as themselves are written \xNN (printable.hpp).
+struct Shown {
+  explicit Shown(const std::string& s) { escape_printable(s.data(), s.size(), text, sizeof text); }
+  char text[96];
 };
 
 class HeaderParser {
@@ -132,7 +122,7 @@ class HeaderParser {
       std::string key;
       RINGRT_RETURN_IF_ERROR(parse_string(&key, "a key"));
       skip_space();
-      if (!eat(':')) return error("expected ':' after key '%s'", key.c_str());
+      if (!eat(':')) return error("expected ':' after key '%s'", Shown(key).text);
       skip_space();
       bool* seen = nullptr;
       if (key == "descr") {
@@ -146,15 +136,14 @@ class HeaderParser {
         seen = &have_shape;
         RINGRT_RETURN_IF_ERROR(parse_shape(&h->shape));
       } else {
-        return error("unknown key '%s' (expected 'descr', 'fortran_order' and 'shape')",
-                     key.c_str());
+        return error("unknown key '%s' (expected 'descr', 'fortran_order' and 'shape')", Shown(key).text);
       }
-      if (*seen) return error("duplicate key '%s'", key.c_str());
+      if (*seen) return error("duplicate key '%s'", Shown(key).text);
       *seen = true;
       skip_space();
       if (eat(',')) continue;
       if (eat('}')) break;
-      return error("expected ',' or '}' after the value of '%s'", key.c_str());
+      return error("expected ',' or '}' after the value of '%s'", Shown(key).text);
     }
     skip_space();
     if (p_ != end_) return error("unexpected text after the closing '}'");
@@ -292,7 +281,7 @@ Status parse_descr(const char* path, const std::string& d, Kind* kind, std::size
     return Status::Error(StatusCode::kInvalidArgument,
                          "%s: unsupported dtype '%s' (expected little-endian float16, float32 or "
                          "float64: '<f2', '<f4' or '<f8')",
-                         path, d.c_str());
+                         path, Shown(d).text);
   }
   if (body == "f2") {
     *kind = Kind::kF16;
@@ -327,8 +316,9 @@ struct Layout {
 // Reads and checks the preamble and the header of `in`; *head keeps every byte read.
 Status read_layout(InputFile& in, const char* path, Layout* l, std::vector<unsigned char>* out_head) {
   std::vector<unsigned char>& head = *out_head;
-  // The preamble (10 bytes for version 1, 12 otherwise) and then the header.
-  RINGRT_RETURN_IF_ERROR(in.read(kPreamble + 4, &head));
+  // Exactly the preamble (magic, version, header length) and then exactly the
+  // header: nothing past it is read, so a stream's data is still to come.
+  RINGRT_RETURN_IF_ERROR(in.read(kPreamble, &head));
   if (head.empty()) {
     return Status::Error(StatusCode::kInvalidArgument, "%s: file is empty, not a .npy file", path);
   }
@@ -349,6 +339,7 @@ Status read_layout(InputFile& in, const char* path, Layout* l, std::vector<unsig
   }
   const std::size_t len_bytes = major == 1 ? 2 : 4;
   const std::size_t header_start = kPreamble + len_bytes;
+  RINGRT_RETURN_IF_ERROR(in.read(len_bytes, &head));
   if (head.size() < header_start) {
     return Status::Error(StatusCode::kInvalidArgument,
                          "%s: file is truncated inside the .npy preamble (%zu bytes)", path,
@@ -361,13 +352,21 @@ Status read_layout(InputFile& in, const char* path, Layout* l, std::vector<unsig
     return Status::Error(StatusCode::kInvalidArgument, "%s: header length %zu is too large", path,
                          header_len);
   }
-  if (head.size() < data_start) RINGRT_RETURN_IF_ERROR(in.read(data_start - head.size(), &head));
-  if (head.size() < data_start) {
+  const auto past_the_end = [&](std::size_t left) {
     return Status::Error(StatusCode::kInvalidArgument,
-                         "%s: header length %zu runs past the end of the file (%zu bytes left "
-                         "after the %zu-byte preamble)",
-                         path, header_len, head.size() - header_start, header_start);
+                         "%s: truncated or not a .npy file: header length %zu runs past the end of the "
+                         "file (%zu bytes left after the %zu-byte preamble)",
+                         path, header_len, left, header_start);
+  };
+  if (in.regular() && data_start > in.size()) return past_the_end(static_cast<std::size_t>(in.size() - header_start));
+  if (header_len > kMaxHeader) {
+    return Status::Error(StatusCode::kInvalidArgument,
+                         "%s: header length %zu exceeds the limit of %zu bytes (the header of a float "
+                         "array takes a few hundred)",
+                         path, header_len, kMaxHeader);
   }
+  RINGRT_RETURN_IF_ERROR(in.read(header_len, &head));
+  if (head.size() < data_start) return past_the_end(head.size() - header_start);
 
   Header h;
   HeaderParser parser(path, reinterpret_cast<const char*>(head.data() + header_start), header_len);
@@ -452,18 +451,18 @@ Status read_f32(const char* path, Array* out) {
   out->data.clear();
   if (path == nullptr) return Status::Error(StatusCode::kInvalidArgument, "npy: null path");
 
-  InputFile in;
-  RINGRT_RETURN_IF_ERROR(in.open(path));
+  InputFd fd;
+  InputFile in(&fd);
+  RINGRT_RETURN_IF_ERROR(in.open(path, /*accept_streams=*/true));
   std::vector<unsigned char> head;
   Layout l;
   RINGRT_RETURN_IF_ERROR(read_layout(in, path, &l, &head));
   const std::size_t data_start = l.data_start, need = l.need;
-  // The data: whatever the preamble read took past the header, then the rest, up to
-  // one byte more than needed (to detect trailing data without reading it all).
-  std::vector<unsigned char> bytes(head.begin() + static_cast<std::ptrdiff_t>(data_start),
-                                   head.end());
+  // The data, up to one byte more than needed (to detect trailing data without
+  // reading it all).
+  std::vector<unsigned char> bytes;
   const std::size_t limit = need < SIZE_MAX ? need + 1 : need;
-  if (bytes.size() < limit) RINGRT_RETURN_IF_ERROR(in.read(limit - bytes.size(), &bytes));
+  RINGRT_RETURN_IF_ERROR(in.read(limit, &bytes));
   std::size_t have = bytes.size();
   if (have > need && in.regular() && in.size() >= data_start) {
     have = static_cast<std::size_t>(in.size() - data_start);  // report the real amount
@@ -478,34 +477,41 @@ Status read_f32(const char* path, Array* out) {
   return Status::Ok();
 }
 
-Reader::~Reader() {
-  if (fd_ >= 0) ::close(fd_);
-}
+namespace {
+constexpr std::size_t kBlock = 16384;  // elements converted per read
+}  // namespace
 
-Status Reader::open(const char* path) {
+Status Reader::open(const char* path, bool accept_streams) {
   if (path == nullptr) return Status::Error(StatusCode::kInvalidArgument, "npy: null path");
   path_ = path;
-  InputFile in;
-  RINGRT_RETURN_IF_ERROR(in.open(path));
-  if (!in.regular()) {
-    return Status::Error(StatusCode::kInvalidArgument, "%s: not a regular file, cannot be streamed", path);
-  }
+  InputFile in(&file_);
+  RINGRT_RETURN_IF_ERROR(in.open(path, accept_streams));
   std::vector<unsigned char> head;
   Layout l;
   RINGRT_RETURN_IF_ERROR(read_layout(in, path, &l, &head));
-  const std::size_t have = in.size() >= l.data_start ? static_cast<std::size_t>(in.size() - l.data_start) : 0;
-  RINGRT_RETURN_IF_ERROR(check_data_size(path, l, have, false));
-  fd_ = ::open(path, O_RDONLY | O_CLOEXEC);
-  if (fd_ < 0) {
-    const int err = errno;
-    return Status::Error(StatusCode::kIoError, "%s: cannot open: %s", path, std::strerror(err));
+  sequential_ = !in.regular();
+  if (!sequential_) {
+    const std::size_t have =
+        in.size() >= l.data_start ? static_cast<std::size_t>(in.size() - l.data_start) : 0;
+    RINGRT_RETURN_IF_ERROR(check_data_size(path, l, have, false));
   }
+  buf_.reserve(kBlock * l.item);  // the one buffer, sized before any data is read
   shape_ = l.shape;
+  descr_ = l.descr;
   kind_ = static_cast<int>(l.kind);
   item_ = l.item;
   count_ = l.count;
   data_start_ = l.data_start;
+  next_ = 0;
   return Status::Ok();
+}
+
+Status Reader::data_size_error(std::size_t have, bool at_least) const {
+  Layout l;
+  l.shape = shape_;
+  l.descr = descr_;
+  l.need = count_ * item_;
+  return check_data_size(path_.c_str(), l, have, at_least);
 }
 
 Status Reader::read(std::size_t first, std::size_t count, float* out) {
@@ -513,14 +519,14 @@ Status Reader::read(std::size_t first, std::size_t count, float* out) {
     return Status::Error(StatusCode::kInvalidArgument, "%s: read of elements [%zu, +%zu) past the array's %zu",
                          path_.c_str(), first, count, count_);
   }
-  constexpr std::size_t kBlock = 16384;  // elements converted per pread
+  if (sequential_) return read_stream(first, count, out);
   for (std::size_t done = 0; done < count;) {
     const std::size_t n = count - done < kBlock ? count - done : kBlock;
     buf_.resize(n * item_);
     std::size_t got = 0;
     const uint64_t offset = static_cast<uint64_t>(data_start_) + static_cast<uint64_t>(first + done) * item_;
     while (got < buf_.size()) {
-      const ssize_t r = ::pread(fd_, buf_.data() + got, buf_.size() - got, static_cast<off_t>(offset + got));
+      const ssize_t r = ::pread(file_.fd(), buf_.data() + got, buf_.size() - got, static_cast<off_t>(offset + got));
       if (r < 0 && errno == EINTR) continue;
       if (r <= 0) {
         const int err = r == 0 ? EIO : errno;
@@ -531,6 +537,36 @@ Status Reader::read(std::size_t first, std::size_t count, float* out) {
     }
     convert(static_cast<Kind>(kind_), item_, buf_.data(), n, out + done);
     done += n;
+  }
+  return Status::Ok();
+}
+
+// A stream is read in order: elements before `first` that were not read yet are
+// read and dropped; elements already read cannot be read again.
+Status Reader::read_stream(std::size_t first, std::size_t count, float* out) {
+  if (first < next_) {
+    return Status::Error(StatusCode::kInvalidArgument,
+                         "%s: element %zu was read already: a pipe or FIFO is read front to back once",
+                         path_.c_str(), first);
+  }
+  const std::size_t end = first + count;
+  while (next_ < end) {
+    const std::size_t n = end - next_ < kBlock ? end - next_ : kBlock;
+    buf_.resize(n * item_);
+    std::size_t got = 0;
+    RINGRT_RETURN_IF_ERROR(file_.read(buf_.data(), buf_.size(), &got));
+    if (got < buf_.size()) return data_size_error(next_ * item_ + got, false);
+    if (next_ + n > first) {  // the part of this block that was asked for
+      const std::size_t skip = next_ < first ? first - next_ : 0;
+      convert(static_cast<Kind>(kind_), item_, buf_.data() + skip * item_, n - skip, out + (next_ + skip - first));
+    }
+    next_ += n;
+  }
+  if (next_ == count_) {  // the last element: nothing may follow it
+    unsigned char extra = 0;
+    std::size_t got = 0;
+    RINGRT_RETURN_IF_ERROR(file_.read(&extra, 1, &got));
+    if (got > 0) return data_size_error(count_ * item_ + got, true);
   }
   return Status::Ok();
 }

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "input_fd.hpp"
 #include "output_file.hpp"
 #include "ringrt/status.hpp"
 
@@ -26,7 +27,8 @@ struct Array {
 // exactly). The byte-order markers '=' (native) and '|' (not applicable) are
 // accepted on little-endian hosts. Big-endian data, other dtypes, Fortran order,
 // truncated data and trailing bytes after the data are errors. On failure *out is
-// left empty.
+// left empty. A pipe or FIFO is read too, as its data arrives (memory grows with
+// what is sent, up to the header's size): to bound memory, stream it with Reader.
 Status read_f32(const char* path, Array* out);
 
 // Writes a version 1.0 '<f4' C-order file (header padded to a multiple of 64 bytes)
@@ -39,28 +41,40 @@ Status write_f32(const char* path, const std::size_t* shape, std::size_t rank, c
 // before any work), and committed here.
 Status write_f32(io::OutputFile& file, const std::size_t* shape, std::size_t rank, const float* data);
 
-// Streams the values of a .npy file from disk, a block at a time, so an input
-// need not fit in memory. It accepts the same files as read_f32 and checks them the
-// same way (the data size from the file size, without reading the data), but only
-// regular files: open() fails for a pipe or a device.
+// Streams the values of a .npy file, a block at a time, so an input need not fit in
+// memory: its buffer is one block (16384 elements) whatever the array's size. It
+// accepts the same files as read_f32 and checks them the same way. A regular file
+// is checked whole at open() (the data size from the file size, without reading the
+// data) and read in any order. A pipe, FIFO or character device is accepted only
+// with accept_streams: open() then reads the header alone (after waiting up to
+// kFifoWriterWaitSeconds for a FIFO's writer), and the data must be read front to
+// back (skipping forward is allowed); truncated data is reported by the read that
+// reaches the end, trailing data by the read of the last element.
 class Reader {
  public:
   Reader() = default;
-  ~Reader();
   Reader(const Reader&) = delete;
   Reader& operator=(const Reader&) = delete;
 
-  Status open(const char* path);
+  Status open(const char* path, bool accept_streams = false);
   const std::vector<std::size_t>& shape() const { return shape_; }
+  // True for a stream: reads must not go back.
+  bool sequential() const { return sequential_; }
   // Elements [first, first + count) in C order, converted to float.
   Status read(std::size_t first, std::size_t count, float* out);
 
  private:
-  int fd_ = -1;
+  Status read_stream(std::size_t first, std::size_t count, float* out);
+  Status data_size_error(std::size_t have, bool at_least) const;
+
+  InputFd file_;
   std::string path_;
   std::vector<std::size_t> shape_;
+  std::string descr_;
   int kind_ = 0;
   std::size_t item_ = 4, count_ = 0, data_start_ = 0;
+  bool sequential_ = false;
+  std::size_t next_ = 0;  // a stream's next element
   std::vector<unsigned char> buf_;
 };
 

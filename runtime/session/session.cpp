@@ -125,7 +125,8 @@ Status SessionImpl::open_stores(const SessionOptions& options) {
   }
   if (s_.file_store) {
     const FileStoreIdentity id{s_.model->fingerprint(), options.stream_tag};
-    RINGRT_RETURN_IF_ERROR(s_.file_store->open(d.kv.path, id, options.resume, &s_.length));
+    const uint32_t window = d.window_buffer ? s_.m.sliding_window : 0;  // the keys a resumed stream still sees
+    RINGRT_RETURN_IF_ERROR(s_.file_store->open(d.kv.path, id, options.resume, &s_.length, window));
   }
   return Status::Ok();
 }

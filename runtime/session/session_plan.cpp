@@ -100,7 +100,7 @@ Status plan_session_buffers(const ModelOptions& m, bool weights_f16, const Sessi
   set(kEntrySlotBuffers, "ring.slot_buffers", r.slot_buffers);
   set(kEntryRankMessages, "ring.exchange_messages",
       ranks > 1 ? 3 * xnn_buffer_bytes(message) + xnn_buffer_bytes(static_cast<uint64_t>(C) * D) : 0);
-  set(kEntryKvStaging, "kv.write_staging", file ? xnn_buffer_bytes(rows * D) : 0);
+  set(kEntryKvStaging, "kv.write_staging", file ? xnn_buffer_bytes(FileKvStore::staging_floats(kv)) : 0);
   set(kEntryKvStore, "kv.store", file ? 0 : xnn_buffer_bytes(kv.floats()));
   set(kEntryResidualStream, "bidirectional.residual", file ? 0 : xnn_buffer_bytes(residual / sizeof(float)));
   plan->count = kEntryCount;

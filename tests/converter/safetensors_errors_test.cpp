@@ -37,13 +37,13 @@ TEST_F(SafetensorsReaderErrors, FileShorterThan8Bytes) {
 TEST_F(SafetensorsReaderErrors, HeaderLengthLargerThanFile) {
   std::string bytes = raw_safetensors("{}", "");
   bytes[0] = 100;  // claims a 100-byte header in a 10-byte file
-  EXPECT_TRUE(failed_with(convert_bytes(bytes), 1, {weights + ": header length 100 is larger than the file (10 bytes)"}));
+  EXPECT_TRUE(failed_with(convert_bytes(bytes), 1, {weights + ": truncated or not a safetensors file: header length 100 (its first 8 bytes) is larger than the file (10 bytes)"}));
 }
 
 TEST_F(SafetensorsReaderErrors, HugeHeaderLengthDoesNotOverflow) {
   std::string bytes = raw_safetensors("{}", "");
   for (int i = 0; i < 8; ++i) bytes[i] = '\xff';
-  EXPECT_TRUE(failed_with(convert_bytes(bytes), 1, {weights + ": header length 18446744073709551615 is larger"}));
+  EXPECT_TRUE(failed_with(convert_bytes(bytes), 1, {weights + ": truncated or not a safetensors file: header length 18446744073709551615 (its first 8 bytes) is larger"}));
 }
 
 TEST_F(SafetensorsReaderErrors, HeaderNotJson) {
@@ -51,7 +51,7 @@ TEST_F(SafetensorsReaderErrors, HeaderNotJson) {
 }
 
 TEST_F(SafetensorsReaderErrors, HeaderNotAnObject) {
-  EXPECT_TRUE(failed_with(convert_header("[1, 2]", ""), 1, {weights + ": safetensors header is not a JSON object"}));
+  EXPECT_TRUE(failed_with(convert_header("[1, 2]", ""), 1, {weights + ": not a safetensors file: its 6-byte header (after the 8-byte length) does not start with '{'"}));
 }
 
 TEST_F(SafetensorsReaderErrors, DuplicateTensorName) {

@@ -1,7 +1,8 @@
 // Fuzz target: the KV file store's header check on resume. The bytes become the
 // store file; a FileKvStore of a fixed geometry and identity opens it with
-// resume = true (as `ringrt-run --kv-store file:X --resume` does), and when it is
-// accepted, the committed rows are read back and the store is committed again.
+// resume = true (as `ringrt-run --kv-store file:X --resume` does: the header checks,
+// the lock, and the checksums of the committed data), and when it is accepted, the
+// committed rows are read back and the store is committed again.
 // Each input runs twice: as given, and (when it is long enough) with the header
 // checksum recomputed, so that mutations also reach the checks behind the checksum.
 // Invariants: a refusal names the store; an accepted store's committed length fits
@@ -18,13 +19,12 @@
 
 namespace {
 
-// Layout of the store header (runtime/src/kv_store_file.cpp): FNV-1a 64 of bytes [0, 64) at [64, 72).
+// Layout of the store header (runtime/kv/kv_store_header.hpp): FNV-1a 64 of bytes [0, 64) at [64, 72).
 constexpr std::size_t kChecksumAt = 64, kHeaderSize = 72;
 
 void open_store(const uint8_t* data, std::size_t size) {
   using namespace ringrt;
   static fuzz::MemFile file("fuzz.kv");
-  static std::vector<float> staging(fuzz::kKvCapacity * fuzz::kKvHeadDim);
   static std::vector<float> scratch(fuzz::kKvChunk * fuzz::kKvHeadDim);
   file.replace(data, size);
 
@@ -34,6 +34,7 @@ void open_store(const uint8_t* data, std::size_t size) {
   geometry.head_dim = fuzz::kKvHeadDim;
   geometry.capacity = fuzz::kKvCapacity;
   geometry.chunk = fuzz::kKvChunk;
+  static std::vector<float> staging(FileKvStore::staging_floats(geometry));
   FileKvStore store(geometry, staging.data());
   uint64_t committed = ~0ull;
   const Status s = store.open(file.path(), {fuzz::kKvFingerprint, fuzz::kKvStreamTag}, /*resume=*/true, &committed);

@@ -24,8 +24,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, std::size_t size) {
   for (const convert::SafetensorsTensor& t : tensors) {
     RINGRT_FUZZ_CHECK(t.data >= data + 8 && t.data + t.byte_size <= data + size, "tensor %s outside the image",
                       t.name.c_str());
-    RINGRT_FUZZ_CHECK(t.byte_size == t.element_count * convert::dtype_size(t.dtype), "tensor %s size",
-                      t.name.c_str());
+    RINGRT_FUZZ_CHECK(t.byte_size * 8 == t.element_count * t.declared->bits, "tensor %s size", t.name.c_str());
+    RINGRT_FUZZ_CHECK(!t.convertible() || t.byte_size == t.element_count * convert::dtype_size(t.dtype),
+                      "tensor %s size as %s", t.name.c_str(), t.declared->name);
     if (t.byte_size) {  // touch the first and last byte (ASan checks the bounds)
       volatile uint8_t sink = t.data[0];
       sink = t.data[t.byte_size - 1];

@@ -108,7 +108,7 @@ void kv_seeds(const std::string& out) {
   g.capacity = fuzz::kKvCapacity;
   g.chunk = fuzz::kKvChunk;
   const std::size_t H = static_cast<std::size_t>(g.heads) * g.head_dim;
-  std::vector<float> staging(g.capacity * g.head_dim);
+  std::vector<float> staging(FileKvStore::staging_floats(g));
   for (uint64_t length : {0ull, 3ull, 300ull}) {
     const std::string path = out + "/kv_header/committed_" + std::to_string(length) + ".kv";
     ::unlink(path.c_str());

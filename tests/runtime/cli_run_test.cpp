@@ -3,7 +3,6 @@
 #include <gtest/gtest.h>
 
 #include <signal.h>
-#include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -15,8 +14,6 @@
 
 #include "npy.hpp"
 #include "runtime_fixture.hpp"
-
-extern char** environ;
 
 namespace ringrt::test {
 namespace {
@@ -31,16 +28,6 @@ std::vector<float> read_npy(const std::string& path, std::vector<std::size_t>* s
   EXPECT_TRUE(s.ok()) << s.message();
   if (shape) *shape = a.shape;
   return a.data;
-}
-
-// Committed length recorded in a KV store's header (0 if none yet).
-uint64_t committed(const std::string& store) {
-  std::ifstream f(store, std::ios::binary);
-  char h[72] = {};
-  if (!f.read(h, sizeof h)) return 0;
-  uint64_t v;
-  std::memcpy(&v, h + 48, sizeof v);
-  return v;
 }
 
 struct CliRun : ::testing::Test {
@@ -139,14 +126,14 @@ TEST_F(CliRun, DiskFullStopsTheRunAndTheStreamResumes) {
   const std::string store = dir.file("kv");
   CommandResult whole = run({"--input", dir.file("x.npy"), "--output", dir.file("whole.npy"), "--chunk", "16"});
   ASSERT_EQ(whole.exit_code, 0) << whole.err;
-  // A file size limit of 64 KiB: with 8 KiB per 16-position block here the store
-  // fills at position 112, in the fourth 32-token round.
+  // A file size limit of 64 KiB: with 8.25 KiB per 16-position block here (KV and
+  // checksums) the store fills at position 112, in the fourth 32-token round.
   const std::string cmd = "ulimit -f 64; exec '" + kRun + "' '" + m.path + "' --input '" + dir.file("x.npy") +
                           "' --output '" + dir.file("y.npy") + "' --chunk 16 --kv-store 'file:" + store + "'";
   const CommandResult full = run_command({"/bin/bash", "-c", cmd});
   EXPECT_EQ(full.exit_code, 1) << full.out << full.err;
   EXPECT_TRUE(has(full.err, "write failed")) << full.err;
-  const uint64_t kept = committed(store);
+  const uint64_t kept = kv_committed(store);
   EXPECT_GT(kept, 0u);
   EXPECT_LT(kept, T);
   const CommandResult resumed = run({"--input", dir.file("x.npy"), "--output", dir.file("y.npy"), "--chunk", "16",
@@ -163,23 +150,18 @@ TEST_F(CliRun, StreamKilledWithSigkillResumesToTheSameOutput) {
   const std::vector<float> lx = synthetic_input(long_T, 24, 8);
   write_npy_f32(dir.file("long.npy"), {long_T, 24}, lx);
   const std::string store = dir.file("kv");
-  std::vector<std::string> args = {kRun,      m.path,  "--input", dir.file("long.npy"), "--chunk", "8", "--threads",
-                                    "1",       "--quiet", "--kv-store", "file:" + store};
-  std::vector<char*> argv;
-  for (std::string& a : args) argv.push_back(a.data());
-  argv.push_back(nullptr);
-  pid_t pid;
-  ASSERT_EQ(posix_spawn(&pid, argv[0], nullptr, nullptr, argv.data(), environ), 0);
+  const pid_t pid = start_command({kRun, m.path, "--input", dir.file("long.npy"), "--chunk", "8", "--threads", "1",
+                                   "--quiet", "--kv-store", "file:" + store});
   // Kill it once it has committed some rounds, mid-run.
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
-  while (committed(store) < long_T / 5 && std::chrono::steady_clock::now() < deadline) {
+  while (kv_committed(store) < long_T / 5 && std::chrono::steady_clock::now() < deadline) {
     std::this_thread::sleep_for(std::chrono::milliseconds(2));
   }
   kill(pid, SIGKILL);
   int status = 0;
   waitpid(pid, &status, 0);
   ASSERT_TRUE(WIFSIGNALED(status)) << "ringrt-run finished before it could be killed: make the run longer";
-  const uint64_t kept = committed(store);
+  const uint64_t kept = kv_committed(store);
   std::printf("[ resume ] killed with %llu of %llu tokens committed\n", static_cast<unsigned long long>(kept),
               static_cast<unsigned long long>(long_T));
   ASSERT_GT(kept, 0u);

@@ -2,7 +2,11 @@
 
 #include <gtest/gtest.h>
 
+#include "npy.hpp"
+
 #include <cstdlib>
+#include <cstring>
+#include <fstream>
 #include <sstream>
 
 namespace ringrt::test {
@@ -59,6 +63,24 @@ std::vector<float> run_sequence(const Model& model, const SessionOptions& option
   if (!s.ok()) return {};
   if (!all) std::copy(session->output(), session->output() + info.hidden_size, out.begin());
   return out;
+}
+
+void expect_npy_near(const std::string& a, const std::string& b, double tolerance) {
+  npy::Array x, y;
+  const Status sa = npy::read_f32(a.c_str(), &x), sb = npy::read_f32(b.c_str(), &y);
+  ASSERT_TRUE(sa.ok()) << sa.message();
+  ASSERT_TRUE(sb.ok()) << sb.message();
+  ASSERT_EQ(x.data.size(), y.data.size()) << a << " vs " << b;
+  for (std::size_t i = 0; i < x.data.size(); ++i) EXPECT_NEAR(x.data[i], y.data[i], tolerance) << i;
+}
+
+uint64_t kv_committed(const std::string& store) {
+  std::ifstream f(store, std::ios::binary);
+  char h[72] = {};
+  if (!f.read(h, sizeof h)) return 0;
+  uint64_t v;
+  std::memcpy(&v, h + 48, sizeof v);  // KvHeader::committed (runtime/kv/kv_store_header.hpp)
+  return v;
 }
 
 }  // namespace ringrt::test

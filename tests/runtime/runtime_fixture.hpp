@@ -37,4 +37,11 @@ SessionOptions session_options(uint32_t chunk, uint32_t workers, uint64_t max_co
 std::vector<float> run_sequence(const Model& model, const SessionOptions& options, const std::vector<float>& x,
                                 std::size_t tokens, bool all = false);
 
+// Expects the float32 .npy files at `a` and `b` to have the same size and every
+// element within `tolerance`.
+void expect_npy_near(const std::string& a, const std::string& b, double tolerance);
+
+// The committed length a KV file store's header records (0 if it has none yet).
+uint64_t kv_committed(const std::string& store);
+
 }  // namespace ringrt::test

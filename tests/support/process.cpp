@@ -10,6 +10,31 @@
 
 namespace ringrt::test {
 
+namespace {
+
+// Forks and runs argv[0] with stdin from /dev/null and stdout and stderr on `out`
+// and `err` (-1: /dev/null). Returns its pid.
+pid_t spawn(const std::vector<std::string>& argv, int out, int err) {
+  std::vector<char*> args;
+  for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+  args.push_back(nullptr);
+  const pid_t pid = fork();
+  if (pid < 0) throw std::runtime_error(std::string("fork: ") + std::strerror(errno));
+  if (pid == 0) {
+    const int null_fd = open("/dev/null", O_RDWR);
+    if (null_fd >= 0) dup2(null_fd, 0);
+    dup2(out >= 0 ? out : null_fd, 1);
+    dup2(err >= 0 ? err : null_fd, 2);
+    execv(args[0], args.data());
+    const char msg[] = "exec failed\n";
+    (void)!write(2, msg, sizeof msg - 1);
+    _exit(127);
+  }
+  return pid;
+}
+
+}  // namespace
+
 CommandResult run_command(const std::vector<std::string>& argv) {
   if (argv.empty()) throw std::runtime_error("run_command: empty argv");
   int out_pipe[2], err_pipe[2];
@@ -19,22 +44,7 @@ CommandResult run_command(const std::vector<std::string>& argv) {
     close(out_pipe[1]);
     throw std::runtime_error(std::string("pipe: ") + std::strerror(errno));
   }
-  std::vector<char*> args;
-  for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-  args.push_back(nullptr);
-
-  const pid_t pid = fork();
-  if (pid < 0) throw std::runtime_error(std::string("fork: ") + std::strerror(errno));
-  if (pid == 0) {
-    const int null_fd = open("/dev/null", O_RDONLY);
-    if (null_fd >= 0) dup2(null_fd, 0);
-    dup2(out_pipe[1], 1);
-    dup2(err_pipe[1], 2);
-    execv(args[0], args.data());
-    const char msg[] = "run_command: exec failed\n";
-    (void)!write(2, msg, sizeof msg - 1);
-    _exit(127);
-  }
+  const pid_t pid = spawn(argv, out_pipe[1], err_pipe[1]);
   close(out_pipe[1]);
   close(err_pipe[1]);
 
@@ -68,6 +78,11 @@ CommandResult run_command(const std::vector<std::string>& argv) {
   }
   result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
   return result;
+}
+
+pid_t start_command(const std::vector<std::string>& argv) {
+  if (argv.empty()) throw std::runtime_error("start_command: empty argv");
+  return spawn(argv, -1, -1);
 }
 
 }  // namespace ringrt::test
