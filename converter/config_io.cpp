@@ -1,5 +1,6 @@
 #include "config_io.hpp"
 
+#include <cfloat>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -126,6 +127,11 @@ ModelOptions parse_config(const std::string& text, const std::string& origin) {
     } else if (key == "logit_softcap") {
       o.logit_softcap = number_option(*it, key, origin, [](double c) { return c >= 0.0 && std::isfinite(static_cast<float>(c)); },
                                       "a finite number >= 0 (0: no cap)");
+      // Checked as the double the JSON holds: 1e-46 would be stored as 0 (no cap).
+      const double c = it->get<double>();
+      if (c > 0.0 && static_cast<float>(c) < FLT_MIN) {
+        throw Error(origin + ": option 'logit_softcap' is " + describe_json(*it) + ", " + kSoftcapBelowNormal);
+      }
     } else if (key == "attention_sinks") {
       o.attention_sinks = bool_option(*it, key, origin);
     } else {

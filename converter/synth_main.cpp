@@ -1,6 +1,7 @@
 // ringrt-synth: deterministic demo/test inputs (config.json, params.safetensors,
 // optionally input.npy) for ringrt-convert and the runtime.
 #include <cerrno>
+#include <cfloat>
 #include <csignal>
 #include <cstring>
 #include <iostream>
@@ -103,7 +104,11 @@ int run(int argc, char** argv) {
   o.num_kv_heads = option(args, "--num-kv-heads", o.num_heads);
   o.sliding_window = option(args, "--sliding-window", 0, 0);
   if (args.has("--logit-softcap")) {
-    o.logit_softcap = static_cast<float>(parse_non_negative("--logit-softcap", args.get("--logit-softcap")));
+    const double c = parse_non_negative("--logit-softcap", args.get("--logit-softcap"));
+    if (c > 0.0 && static_cast<float>(c) < FLT_MIN) {
+      throw UsageError("option '--logit-softcap' is " + args.get("--logit-softcap") + ", " + ringrt::kSoftcapBelowNormal);
+    }
+    o.logit_softcap = static_cast<float>(c);
   }
   o.attention_sinks = args.has("--attention-sinks");
   const ringrt::Status valid = ringrt::validate_options(o, "options");

@@ -43,6 +43,7 @@ const char* status_code_name(StatusCode code) {
     case StatusCode::kCapacityExceeded: return "capacity exceeded";
     case StatusCode::kInternal: return "internal error";
     case StatusCode::kPeerFailed: return "peer failed";
+    case StatusCode::kNonFinite: return "non-finite value";
   }
   return "unknown error";
 }

@@ -101,6 +101,12 @@ Status validate_options(const ModelOptions& o, const char* origin) {
                          "%s: option 'logit_softcap' must be a finite number >= 0 (0: no cap), got %g", origin,
                          static_cast<double>(o.logit_softcap));
   }
+  // A cap below the normal floats is no cap the attention can apply: c * tanh(s / c)
+  // with a subnormal c has lost its precision (and a smaller one is stored as 0).
+  if (o.logit_softcap > 0.0f && !std::isnormal(o.logit_softcap)) {
+    return Status::Error(StatusCode::kInvalidArgument, "%s: option 'logit_softcap' is %g, %s", origin,
+                         static_cast<double>(o.logit_softcap), kSoftcapBelowNormal);
+  }
   if (o.architecture == Architecture::kEdificeRingAttention) {
     for (std::size_t i = 0; i < kAttentionOptionCount; ++i) {
       const AttentionOption a = attention_option(o, i);

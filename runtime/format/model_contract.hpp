@@ -23,6 +23,12 @@ constexpr const char* kFileIdentifier = "RRT1";
 constexpr uint32_t kMaxDimension = 1u << 16;  // embed_dim, hidden_size
 constexpr uint32_t kMaxLayers = 1024;
 
+// Why a logit_softcap above 0 but below FLT_MIN is refused (validate_options here,
+// and the converter for a JSON number that a float32 would round to 0).
+constexpr const char* kSoftcapBelowNormal =
+    "below the smallest normal float32 (1.17549e-38): a cap that small cannot be applied (it is stored as 0, "
+    "which means no cap, or loses its precision); use 0 for no cap or a cap of at least 1.17549e-38";
+
 // The computation the tensors describe (the values of fb::Architecture).
 enum class Architecture : uint32_t {
   kEdificeRingAttention = 0,  // docs/model-contract.md; JSON "edifice_ring_attention"

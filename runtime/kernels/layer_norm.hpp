@@ -1,4 +1,6 @@
 // Row-wise LayerNorm: (x - mean) / sqrt(var + eps) * gamma + beta, biased variance.
+// Any finite row normalises to finite values (|(x - mean) / sqrt(var + eps)| <
+// sqrt(width)); only gamma and beta can take the result past FLT_MAX.
 #pragma once
 
 #include <cstddef>

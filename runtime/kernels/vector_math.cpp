@@ -23,11 +23,12 @@ namespace ringrt {
 namespace {
 
 // exp(x) for x <= 0: x = n*ln2 + r with |r| <= ln2/2, exp(r) by a degree-6
-// polynomial, 2^n assembled in the exponent bits; arguments below -87 give
-// exp(-87). Written once for any vector of floats (GCC vector extensions, which
+// polynomial, 2^n assembled in the exponent bits (in unsigned integers, so that a
+// NaN argument, which the worker ring may meet in a row that sees a NaN key, gives
+// NaN and no undefined shift); arguments below -87 give exp(-87). Written once for any vector of floats (GCC vector extensions, which
 // lower to SSE/AVX on x86 and NEON on ARM) and for single floats, so the clamp
 // is a vector select and not a branch that would stop vectorisation.
-template <typename F, typename I>
+template <typename F, typename U>
 inline F exp_nonpositive_t(F x) {
   x = x < -87.0f ? F{} - 87.0f : x;
   const F magic = F{} + 12582912.0f;  // 1.5 * 2^23: rounds to nearest integer
@@ -42,19 +43,19 @@ inline F exp_nonpositive_t(F x) {
   p = p * r + 0.5f;
   p = p * r + 1.0f;
   p = p * r + 1.0f;
-  I bits;
+  U bits;
   std::memcpy(&bits, &t, sizeof bits);
-  const I scale_bits = ((bits - 0x4B400000) + 127) << 23;  // integer n from t's mantissa
+  const U scale_bits = ((bits - 0x4B400000u) + 127u) << 23;  // integer n from t's mantissa
   F s;
   std::memcpy(&s, &scale_bits, sizeof s);
   return p * s;
 }
 
 typedef float f32x16 __attribute__((vector_size(64)));
-typedef int32_t i32x16 __attribute__((vector_size(64)));
+typedef uint32_t u32x16 __attribute__((vector_size(64)));
 
-inline float exp_nonpositive(float x) { return exp_nonpositive_t<float, int32_t>(x); }
-inline f32x16 exp_nonpositive(f32x16 x) { return exp_nonpositive_t<f32x16, i32x16>(x); }
+inline float exp_nonpositive(float x) { return exp_nonpositive_t<float, uint32_t>(x); }
+inline f32x16 exp_nonpositive(f32x16 x) { return exp_nonpositive_t<f32x16, u32x16>(x); }
 
 inline f32x16 load16(const float* p) {
   f32x16 v;

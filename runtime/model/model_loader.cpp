@@ -4,6 +4,7 @@
 #include <new>
 
 #include "checksum.hpp"
+#include "finite_weights.hpp"
 #include "model_impl.hpp"
 #include "ringrt_generated.h"
 #include "rrt_verify.hpp"
@@ -51,6 +52,9 @@ Status ModelImpl::load(const char* path, const Model::LoadOptions& load_options)
     tensors_[i].elements = t->size() / (f16 ? 2 : 4);
     tensors_[i].type = f16 ? WeightType::kF16 : WeightType::kF32;
   }
+  // The contract's last check of the data: every weight finite. Skipped with the
+  // checksum (LoadOptions: the weights are then not read at load at all).
+  if (load_options.verify_checksum) RINGRT_RETURN_IF_ERROR(check_finite_weights(options_, tensors_, count, path));
   fingerprint_ = fingerprint_of(options_, root->data_checksum());
   // The checksum touched every page of the weights. They are read once more, when
   // a session packs them (one tensor at a time, released after), so let them go

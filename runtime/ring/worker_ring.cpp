@@ -106,6 +106,15 @@ Status WorkerRing::attend(const Round& rd, std::size_t w, const RingSlot& slot, 
   RingWorkerStats& stats = stats_[w];
   ++stats.chunks;
   if (n == 0) return Status::Ok();
+  // Some of these rows see only part of the chunk (it is on their diagonal, or at
+  // their window's edge): the last row's keys start latest, the first row's end first.
+  bool partial = false;
+  if (!all_visible) {
+    uint64_t last_lo, last_hi, first_lo, first_hi;
+    rule_.visible(rd.start + row0 + (k_hi - 1) * step, rd.end, &last_lo, &last_hi);
+    rule_.visible(rd.start + row0 + k_lo * step, rd.end, &first_lo, &first_hi);
+    partial = last_lo > key0 || first_hi < key0 + nk;
+  }
   stats.computed_scores += n * nk;
   const std::size_t M = state_rows();
   float* alpha = buf.state + 2 * heads * M;
@@ -124,6 +133,7 @@ Status WorkerRing::attend(const Round& rd, std::size_t w, const RingSlot& slot, 
     }
     if (j == 0) stats.visible_pairs += visible;
     RINGRT_RETURN_IF_ERROR(slot.ops[2 * g + 1].run(n, buf.scores, buf.pv, nullptr));
+    if (partial) RINGRT_RETURN_IF_ERROR(restrict_to_visible(rd, w, slot, j, key0, nk, k_lo, n));
     for (std::size_t r = 0; r < n; ++r) {
       const std::size_t k = k_lo + r;
       float* acc = rd.attention + (rd.acc0[w] + k) * H + j * D;

@@ -20,6 +20,8 @@
 // that needs it. Chunks a worker's rows cannot see (above its causal diagonal, or
 // before its window) are skipped; chunks no worker can see never enter the ring;
 // within a chunk a worker uses, only its rows that see some key of it are computed.
+// A masked key never reaches a query, whatever its value holds: see
+// worker_ring_masked.cpp.
 #pragma once
 
 #include <cstddef>
@@ -207,6 +209,15 @@ class WorkerRing {
   Status attend(const Round& round, std::size_t worker, const RingSlot& slot, uint64_t key0, std::size_t nk,
                 bool all_visible);
   void finish_rows(const Round& round, std::size_t worker);
+  // Masked keys' values (worker_ring_masked.cpp). After the P·V of head `head` for
+  // rows [k_lo, k_lo + n) of `worker` against a chunk that masks some of them: a
+  // row that is not finite is summed again over its visible keys only.
+  Status restrict_to_visible(const Round& round, std::size_t worker, const RingSlot& slot, std::size_t head,
+                             uint64_t key0, std::size_t nk, std::size_t k_lo, std::size_t n);
+  // The same for the key split: Oᵀ [D][rows] in `out`, the probabilities Pᵀ [nk][rows]
+  // in `probs`, the chunk's Vᵀ in `vt`.
+  void split_restrict_to_visible(const Split& sp, const KvView& vt, uint64_t key0, std::size_t nk,
+                                 const float* probs, float* out) const;
   // Striped rounds: moves columns [band of `part`] of every accumulator row from its
   // worker-major row to its round row (in place, cycle by cycle).
   static void unstripe_item(void* ctx, std::size_t part);

@@ -101,6 +101,7 @@ Status WorkerRing::split_chunk(Split& sp, std::size_t w, uint64_t chunk) {
       b.prob_pool->reset();
       RINGRT_RETURN_IF_ERROR(b.prob_op->create(FcShape{nk, R, vt.stride, R, true}, st, nullptr, b.prob_pool));
       RINGRT_RETURN_IF_ERROR(b.prob_op->run(D, vt.data, b.pv, nullptr));
+      if (masked) split_restrict_to_visible(sp, vt, key0, nk, st, b.pv);
       for (std::size_t q = 0; q < R; ++q) {
         float* acc = b.partial + q * H + j * D;
         const float a = alpha[q];

@@ -17,7 +17,8 @@ namespace {
 
 // report() casts a StatusCode to ringrt_status: the two enums must stay in step.
 static_assert(static_cast<int>(ringrt::StatusCode::kInternal) == RINGRT_INTERNAL &&
-                  static_cast<int>(ringrt::StatusCode::kPeerFailed) == RINGRT_PEER_FAILED,
+                  static_cast<int>(ringrt::StatusCode::kPeerFailed) == RINGRT_PEER_FAILED &&
+                  static_cast<int>(ringrt::StatusCode::kNonFinite) == RINGRT_NON_FINITE,
               "ringrt_status (ringrt.h) must mirror ringrt::StatusCode (status.hpp)");
 
 ringrt_status report(const ringrt::Status& s, char* err, size_t err_size) {

@@ -26,8 +26,14 @@ struct AppendCall {
 struct Verdict {
   int32_t code;
   uint32_t rank;
+  uint64_t order;  // of two failures, the one with the smaller order is reported
   char message[Status::kMaxMessage];
 };
+
+// Keeps the first failure of a round in `first`.
+void keep(Status* first, const Status& s) {
+  if (first->ok() && !s.ok()) *first = s;
+}
 
 }  // namespace
 
@@ -37,14 +43,14 @@ Status Distributed::from_root(void* data, std::size_t bytes) {
   return Status::Ok();
 }
 
-Status Distributed::agree(const Status& local) {
-  Verdict first{static_cast<int32_t>(local.code()), transport_->rank(), {}};
+Status Distributed::agree(const Status& local, uint64_t order) {
+  Verdict first{static_cast<int32_t>(local.code()), transport_->rank(), order, {}};
   std::snprintf(first.message, sizeof first.message, "%s", local.message());
   if (transport_->rank() == 0) {
     for (uint32_t q = 1; q < transport_->ranks(); ++q) {
       Verdict v;
       RINGRT_RETURN_IF_ERROR(transport_->recv(q, &v, sizeof v));
-      if (first.code == 0 && v.code != 0) first = v;
+      if (v.code != 0 && (first.code == 0 || v.order < first.order)) first = v;
     }
   } else {
     RINGRT_RETURN_IF_ERROR(transport_->send(0, &first, sizeof first));
@@ -105,7 +111,8 @@ Status Distributed::scatter_input(const float* x, uint64_t start, std::size_t to
   return Status::Ok();
 }
 
-Status Distributed::gather_outputs(const ShardSlice& mine, uint64_t start, std::size_t tokens, float* all_outputs) {
+Status Distributed::gather_outputs(const ShardSlice& mine, uint64_t start, std::size_t tokens, float* all_outputs,
+                                   Status* local) {
   const std::size_t H = s_.m.hidden_size, row_bytes = H * sizeof(float);
   const uint32_t me = transport_->rank();
   LayerStack& layers = s_.layers;
@@ -113,7 +120,7 @@ Status Distributed::gather_outputs(const ShardSlice& mine, uint64_t start, std::
   if (want_all_) {
     if (mine.rows > 0) {
       float* normed = me == 0 ? all_outputs + (mine.begin - start) * H : layers.normed();
-      layers.final_norm(h, normed, mine.rows);
+      keep(local, layers.final_norm(h, normed, mine.rows, mine.begin));
       if (me != 0) RINGRT_RETURN_IF_ERROR(transport_->send(0, normed, mine.rows * row_bytes));
     }
     for (uint32_t q = 1; me == 0 && q < transport_->ranks(); ++q) {
@@ -123,12 +130,14 @@ Status Distributed::gather_outputs(const ShardSlice& mine, uint64_t start, std::
       }
     }
   }
-  // The last timestep: computed by its owner, then known to every rank.
+  // The last timestep: computed by its owner, then known to every rank, in normed()
+  // until the round is agreed (output() keeps the last round's until then).
   const uint32_t owner = schedule_.owner(start + tokens - 1);
-  if (owner == me) layers.final_norm_row(h + (mine.rows - 1) * H, s_.out);
-  if (owner != 0 && me == owner) RINGRT_RETURN_IF_ERROR(transport_->send(0, s_.out, row_bytes));
-  if (owner != 0 && me == 0) RINGRT_RETURN_IF_ERROR(transport_->recv(owner, s_.out, row_bytes));
-  return from_root(s_.out, row_bytes);
+  float* last = layers.normed();
+  if (owner == me) keep(local, layers.final_norm_row(h + (mine.rows - 1) * H, last, start + tokens - 1));
+  if (owner != 0 && me == owner) RINGRT_RETURN_IF_ERROR(transport_->send(0, last, row_bytes));
+  if (owner != 0 && me == 0) RINGRT_RETURN_IF_ERROR(transport_->recv(owner, last, row_bytes));
+  return from_root(last, row_bytes);
 }
 
 Status Distributed::start(float* messages) {
@@ -164,36 +173,46 @@ Status Distributed::append(const float* x, std::size_t tokens, std::size_t width
   return Status::Ok();
 }
 
-// One round: up to one block per rank, each rank its own slice.
+// One round: up to one block per rank, each rank its own slice. A rank's own
+// failure (a NaN or an Inf in its rows, a store write) is kept while the round's
+// transfers go on, so that no rank is left waiting in the ring, and every rank
+// learns it before the round commits. Of several, the one reported is a failure
+// that is not a NaN or Inf (its cause may have spread them), else the NaN or Inf of
+// the earliest rows.
 Status Distributed::run_round(const float* x, std::size_t tokens, float* all_outputs) {
   const ShardSlice slice = shard_slice(schedule_, transport_->rank(), s_.length, tokens);
   const float* rows_in = x;
   RINGRT_RETURN_IF_ERROR(scatter_input(x, s_.length, tokens, slice, &rows_in));
-  if (slice.rows > 0) RINGRT_RETURN_IF_ERROR(s_.layers.embed(rows_in, slice.rows));
-  for (uint32_t l = 1; l <= s_.m.num_layers; ++l) RINGRT_RETURN_IF_ERROR(run_layer(l, slice, tokens));
-  RINGRT_RETURN_IF_ERROR(gather_outputs(slice, s_.length, tokens, all_outputs));
+  Status local;
+  if (slice.rows > 0) keep(&local, s_.layers.embed(rows_in, slice.rows, slice.begin));
+  for (uint32_t l = 1; l <= s_.m.num_layers; ++l) RINGRT_RETURN_IF_ERROR(run_layer(l, slice, tokens, &local));
+  RINGRT_RETURN_IF_ERROR(gather_outputs(slice, s_.length, tokens, all_outputs, &local));
+  RINGRT_RETURN_IF_ERROR(agree(local, local.code() == StatusCode::kNonFinite ? 1 + slice.begin : 0));
   RINGRT_RETURN_IF_ERROR(s_.store->commit(local_length(s_.length + tokens)));
+  std::memcpy(s_.out, s_.layers.normed(), s_.m.hidden_size * sizeof(float));
   s_.length += tokens;
   s_.has_output = true;
   return Status::Ok();
 }
 
 // This rank's own store through the worker ring, then every other rank's KV around
-// the rank ring (a rank with no rows this round still forwards).
-Status Distributed::run_layer(uint32_t l, const ShardSlice& slice, std::size_t tokens) {
+// the rank ring (a rank with no rows this round still forwards). Failures of this
+// rank's own work go to `local` (see run_round); the rank ring's end the round.
+Status Distributed::run_layer(uint32_t l, const ShardSlice& slice, std::size_t tokens, Status* local) {
   const std::size_t rows = slice.rows;
   LayerStack& layers = s_.layers;
   if (rows > 0) {
-    RINGRT_RETURN_IF_ERROR(layers.qkv(l, rows));
-    RINGRT_RETURN_IF_ERROR(s_.store->write(l - 1, slice.local_start, rows, layers.qkv_rows(), layers.qkv_width()));
-    RINGRT_RETURN_IF_ERROR(s_.ring.begin_round(l - 1, slice.local_start, rows, layers.qkv_rows(), layers.attention(),
-                                               slice.local_start + rows));
-    RINGRT_RETURN_IF_ERROR(s_.ring.attend_local());
+    keep(local, layers.qkv(l, rows, slice.begin));
+    keep(local, s_.store->write(l - 1, slice.local_start, rows, layers.qkv_rows(), layers.qkv_width()));
+    keep(local, s_.ring.begin_round(l - 1, slice.local_start, rows, layers.qkv_rows(), layers.attention(),
+                                    slice.local_start + rows));
+    keep(local, s_.ring.attend_local());
   }
   RINGRT_RETURN_IF_ERROR(rank_ring_.run(l - 1, s_.length, tokens));
   if (rows == 0) return Status::Ok();
   s_.ring.finish_round();
-  return layers.finish(l, rows);
+  keep(local, layers.finish(l, rows, slice.begin));
+  return Status::Ok();
 }
 
 Status Distributed::truncate(uint64_t length) {

@@ -26,19 +26,21 @@ class Distributed final : public SessionMode {
 
  private:
   Status run_round(const float* x, std::size_t tokens, float* all_outputs);
-  Status run_layer(uint32_t layer, const ShardSlice& slice, std::size_t tokens);
+  Status run_layer(uint32_t layer, const ShardSlice& slice, std::size_t tokens, Status* local);
   uint64_t local_length(uint64_t length) const { return schedule_.owned_before(transport_->rank(), length); }
   Status check_same_options_on_every_rank();
   Status agree_on_append(Status local, std::size_t tokens, bool want_all);
   // Every rank learns the first rank whose `local` failed (its Status, with its
-  // rank), so no rank goes on into the ring while another has given up.
-  Status agree(const Status& local);
+  // rank), so no rank goes on into the ring while another has given up. Of several
+  // failures, the one with the smallest `order` (then the lowest rank) is reported.
+  Status agree(const Status& local, uint64_t order = 0);
   // Rank 0's `bytes` at `data` to every rank, point to point, so that a rank that
   // stopped answering is named (a broadcast that times out cannot say which).
   Status from_root(void* data, std::size_t bytes);
   Status scatter_input(const float* x, uint64_t start, std::size_t tokens, const ShardSlice& mine,
                        const float** rows_out);
-  Status gather_outputs(const ShardSlice& mine, uint64_t start, std::size_t tokens, float* all_outputs);
+  Status gather_outputs(const ShardSlice& mine, uint64_t start, std::size_t tokens, float* all_outputs,
+                        Status* local);
 
   RingTransport* transport_;
   ShardSchedule schedule_{1, 1};

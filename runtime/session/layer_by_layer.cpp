@@ -11,6 +11,8 @@
 // costs the whole sequence: O(T^2) attention per layer.
 #include "layer_by_layer.hpp"
 
+#include <cstring>
+
 namespace ringrt {
 
 Status LayerByLayer::layer_pass(uint32_t l, uint64_t total, bool keys) {
@@ -20,13 +22,13 @@ Status LayerByLayer::layer_pass(uint32_t l, uint64_t total, bool keys) {
   for (uint64_t first = 0; first < total; first += round) {
     const std::size_t rows = static_cast<std::size_t>(total - first < round ? total - first : round);
     RINGRT_RETURN_IF_ERROR(s_.residual.read(source, first, rows, layers.residual()));
-    RINGRT_RETURN_IF_ERROR(layers.qkv(l, rows));
+    RINGRT_RETURN_IF_ERROR(layers.qkv(l, rows, first));
     if (keys) {
       RINGRT_RETURN_IF_ERROR(s_.ring_store->write(l - 1, first, rows, layers.qkv_rows(), layers.qkv_width()));
       continue;
     }
     RINGRT_RETURN_IF_ERROR(s_.ring.run(l - 1, first, rows, layers.qkv_rows(), layers.attention(), total));
-    RINGRT_RETURN_IF_ERROR(layers.finish(l, rows));
+    RINGRT_RETURN_IF_ERROR(layers.finish(l, rows, first));
     RINGRT_RETURN_IF_ERROR(s_.residual.write(ResidualStore::kResidual, first, rows, layers.residual()));
   }
   return Status::Ok();
@@ -36,7 +38,7 @@ Status LayerByLayer::store_inputs(const float* x, std::size_t tokens) {
   const std::size_t E = s_.m.embed_dim, round = s_.round_rows();
   for (std::size_t done = 0; done < tokens; done += round) {
     const std::size_t rows = tokens - done < round ? tokens - done : round;
-    RINGRT_RETURN_IF_ERROR(s_.layers.embed(x + done * E, rows));
+    RINGRT_RETURN_IF_ERROR(s_.layers.embed(x + done * E, rows, s_.length + done));
     RINGRT_RETURN_IF_ERROR(s_.residual.write(ResidualStore::kInputs, s_.length + done, rows, s_.layers.residual()));
   }
   return Status::Ok();
@@ -73,10 +75,12 @@ Status LayerByLayer::append(const float* x, std::size_t tokens, std::size_t widt
   for (std::size_t done = 0; all_outputs && done < tokens; done += round) {
     const std::size_t rows = tokens - done < round ? tokens - done : round;
     RINGRT_RETURN_IF_ERROR(s_.residual.read(last, s_.length + done, rows, h));
-    layers.final_norm(h, all_outputs + done * H, rows);
+    RINGRT_RETURN_IF_ERROR(layers.final_norm(h, all_outputs + done * H, rows, s_.length + done));
   }
   RINGRT_RETURN_IF_ERROR(s_.residual.read(last, total - 1, 1, h));
-  layers.final_norm_row(h, s_.out);
+  float* out = layers.normed();  // output() keeps the last append's until this one succeeds
+  RINGRT_RETURN_IF_ERROR(layers.final_norm_row(h, out, total - 1));
+  std::memcpy(s_.out, out, H * sizeof(float));
   s_.length = total;
   s_.has_output = true;
   return Status::Ok();

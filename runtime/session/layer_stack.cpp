@@ -1,8 +1,12 @@
 #include "layer_stack.hpp"
 
+#include <atomic>
+#include <cmath>
+#include <cstdio>
 #include <cstring>
 #include <new>
 
+#include "finite_scan.hpp"
 #include "fp16.hpp"
 #include "layer_norm.hpp"
 #include "vector_math.hpp"
@@ -115,22 +119,50 @@ void LayerStack::add_rows(float* acc, const float* add, std::size_t count) {
   threads_->parallel_ranges(count, 16384, fn);
 }
 
-Status LayerStack::embed(const float* x, std::size_t rows) {
+Status LayerStack::check_rows(const float* x, std::size_t rows, std::size_t width, uint64_t first, Stage stage,
+                              uint32_t layer) const {
+  // Each thread scans a share of at least 32K floats; a hit is searched again alone.
+  const std::size_t n = rows * width;
+  std::atomic<bool> found{false};
+  auto scan = [&](std::size_t begin, std::size_t end) {
+    if (first_non_finite(x + begin, end - begin) != end - begin) found.store(true, std::memory_order_relaxed);
+  };
+  threads_->parallel_ranges(n, std::size_t{1} << 15, scan);
+  if (!found.load(std::memory_order_relaxed)) return Status::Ok();
+  const std::size_t i = first_non_finite(x, n);
+  char where[40];
+  if (stage == Stage::kInputProjection || stage == Stage::kFinalNorm) {
+    std::snprintf(where, sizeof where, "%s", stage == Stage::kFinalNorm ? "the final LayerNorm" : "the input projection");
+  } else {
+    std::snprintf(where, sizeof where, "layer %u", layer);
+  }
+  const char* of = stage == Stage::kQkv ? " of its QKV projection" : stage == Stage::kLayerOutput ? " of its output" : "";
+  return Status::Error(StatusCode::kNonFinite,
+                       "%s produced %s at token %llu (feature %zu%s): the input or the weights overflow float32; "
+                       "scale the input down or check the model's weights",
+                       where, std::isnan(x[i]) ? "NaN" : "Inf", static_cast<unsigned long long>(first + i / width),
+                       i % width, of);
+}
+
+Status LayerStack::embed(const float* x, std::size_t rows, uint64_t first) {
   const std::size_t E = m_.embed_dim, H = m_.hidden_size;
-  if (!m_.has_input_projection()) {
+  if (!m_.has_input_projection()) {  // the input itself was checked
     std::memcpy(residual_, x, rows * H * sizeof(float));
     return Status::Ok();
   }
   if (x != input_) std::memcpy(input_, x, rows * E * sizeof(float));  // XNNPACK may read past the caller's last row
-  return input_op_.run(rows, input_, residual_, threads_->handle());
+  RINGRT_RETURN_IF_ERROR(input_op_.run(rows, input_, residual_, threads_->handle()));
+  return check_rows(residual_, rows, H, first, Stage::kInputProjection, 0);
 }
 
-Status LayerStack::qkv(uint32_t l, std::size_t rows) {
+Status LayerStack::qkv(uint32_t l, std::size_t rows, uint64_t first) {
   norm_rows(residual_, normed_, rows, norm(l - 1, kAttnGamma), norm(l - 1, kAttnBeta));
-  return layer_ops_[(l - 1) * kLayerOps + kQkvOp].run(rows, normed_, qkv_, threads_->handle());
+  RINGRT_RETURN_IF_ERROR(layer_ops_[(l - 1) * kLayerOps + kQkvOp].run(rows, normed_, qkv_, threads_->handle()));
+  // Also keeps NaN and Inf out of the KV store, and out of every later query's attention.
+  return check_rows(qkv_, rows, m_.qkv_width(), first, Stage::kQkv, l);
 }
 
-Status LayerStack::finish(uint32_t l, std::size_t rows) {
+Status LayerStack::finish(uint32_t l, std::size_t rows, uint64_t first) {
   const std::size_t H = m_.hidden_size;
   FullyConnected* ops = layer_ops_ + (l - 1) * kLayerOps;
   pthreadpool_t tp = threads_->handle();
@@ -143,15 +175,18 @@ Status LayerStack::finish(uint32_t l, std::size_t rows) {
   threads_->parallel_ranges(rows * 4 * H, 4096, gelu);
   RINGRT_RETURN_IF_ERROR(ops[kDownOp].run(rows, ffn_, normed_, tp));
   add_rows(residual_, normed_, rows * H);
-  return Status::Ok();
+  // The residual stream keeps any NaN or Inf of the layer (out projection, FFN).
+  return check_rows(residual_, rows, H, first, Stage::kLayerOutput, l);
 }
 
-void LayerStack::final_norm(const float* h, float* out, std::size_t rows) {
+Status LayerStack::final_norm(const float* h, float* out, std::size_t rows, uint64_t first) {
   norm_rows(h, out, rows, norm(m_.num_layers, kAttnGamma), norm(m_.num_layers, kAttnBeta));
+  return check_rows(out, rows, m_.hidden_size, first, Stage::kFinalNorm, 0);
 }
 
-void LayerStack::final_norm_row(const float* h, float* out) const {
+Status LayerStack::final_norm_row(const float* h, float* out, uint64_t position) const {
   layer_norm_rows(h, out, 0, 1, m_.hidden_size, norm(m_.num_layers, kAttnGamma), norm(m_.num_layers, kAttnBeta));
+  return check_rows(out, 1, m_.hidden_size, position, Stage::kFinalNorm, 0);
 }
 
 }  // namespace ringrt

@@ -4,6 +4,11 @@
 // Every session mode drives its rounds through these calls; the attention between
 // qkv() and finish() is the mode's (the worker ring, with the rank ring when
 // distributed).
+//
+// Every call that produces rows scans them (a vectorised pass, finite_scan.hpp): a
+// NaN or an Inf is a kNonFinite error naming the layer (or the input projection or
+// the final LayerNorm), the token and the feature, never a silent result. `first`
+// is the sequence position of row 0, the token the message names.
 #pragma once
 
 #include <cstddef>
@@ -32,14 +37,15 @@ class LayerStack {
 
   // Input rows x -> the residual stream (the input projection, or a copy). x may be
   // input(), where a distributed rank receives its rows.
-  Status embed(const float* x, std::size_t rows);
+  Status embed(const float* x, std::size_t rows, uint64_t first);
   // Layer `layer` (1-based), before attention: residual -> LayerNorm -> QKV, in qkv().
-  Status qkv(uint32_t layer, std::size_t rows);
+  Status qkv(uint32_t layer, std::size_t rows, uint64_t first);
   // Layer `layer` after attention (in attention()): out projection, FFN, residual adds.
-  Status finish(uint32_t layer, std::size_t rows);
-  // The final LayerNorm of `rows` rows of `h` into `out` (threaded), or of one row.
-  void final_norm(const float* h, float* out, std::size_t rows);
-  void final_norm_row(const float* h, float* out) const;
+  Status finish(uint32_t layer, std::size_t rows, uint64_t first);
+  // The final LayerNorm of `rows` rows of `h` into `out` (threaded), or of the one
+  // row at sequence position `position`.
+  Status final_norm(const float* h, float* out, std::size_t rows, uint64_t first);
+  Status final_norm_row(const float* h, float* out, uint64_t position) const;
 
   float* input() const { return input_; }
   float* residual() const { return residual_; }
@@ -59,6 +65,12 @@ class LayerStack {
   const float* norm(uint32_t l, NormParam p) const { return norms_ + (l * 4 + p) * m_.hidden_size; }
   void norm_rows(const float* in, float* out, std::size_t rows, const float* gamma, const float* beta);
   void add_rows(float* acc, const float* add, std::size_t count);
+  // What a scan checks: the input projection, layer `layer`'s QKV projection or
+  // output (the residual stream after it), or the final LayerNorm.
+  enum class Stage { kInputProjection, kQkv, kLayerOutput, kFinalNorm };
+  // Ok, or the first NaN or Inf of `rows` rows of `width` floats at `x` as an error.
+  Status check_rows(const float* x, std::size_t rows, std::size_t width, uint64_t first, Stage stage,
+                    uint32_t layer) const;
 
   const ModelImpl* model_ = nullptr;
   ModelOptions m_;

@@ -18,9 +18,13 @@ bool small_scale() {
 
 TestModel make_model(const TempDir& dir, const std::string& name, const ModelOptions& options, uint64_t seed,
                      convert::StorageDType dtype) {
+  return make_model(dir, name, synthetic_model(options, seed), dtype);
+}
+
+TestModel make_model(const TempDir& dir, const std::string& name, const convert::SyntheticModel& synth,
+                     convert::StorageDType dtype) {
   TestModel m;
-  m.options = options;
-  const convert::SyntheticModel synth = synthetic_model(options, seed);
+  m.options = synth.options;
   m.weights = synth.tensors;
   if (dtype == convert::StorageDType::kF16) {  // the reference sees what the file stores
     for (auto& [name, values] : m.weights) {

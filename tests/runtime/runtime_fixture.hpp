@@ -28,6 +28,9 @@ bool small_scale();
 // Converts a synthetic model with `seed` into dir/name.rrt and loads it.
 TestModel make_model(const TempDir& dir, const std::string& name, const ModelOptions& options, uint64_t seed,
                      convert::StorageDType dtype = convert::StorageDType::kF32);
+// The same for weights a test made or edited (synthetic_model(), then changed).
+TestModel make_model(const TempDir& dir, const std::string& name, const convert::SyntheticModel& synth,
+                     convert::StorageDType dtype = convert::StorageDType::kF32);
 
 // SessionOptions with these three set (memory store, one process).
 SessionOptions session_options(uint32_t chunk, uint32_t workers, uint64_t max_context);

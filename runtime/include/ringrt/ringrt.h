@@ -35,7 +35,8 @@ typedef enum ringrt_status {
   RINGRT_OUT_OF_MEMORY = 5,
   RINGRT_CAPACITY_EXCEEDED = 6,
   RINGRT_INTERNAL = 7,
-  RINGRT_PEER_FAILED = 8
+  RINGRT_PEER_FAILED = 8,
+  RINGRT_NON_FINITE = 9 /* a NaN or an Inf appeared in the computation: the input or the weights overflow float32 */
 } ringrt_status;
 
 typedef struct ringrt_model ringrt_model;

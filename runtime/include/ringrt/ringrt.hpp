@@ -41,10 +41,16 @@ class ModelImpl;
 class RINGRT_API Model {
  public:
   struct LoadOptions {
-    bool verify_checksum = true;  // hash the weights once at load to detect damage
+    // Read every weight once at load: hash them to detect damage (the checksum), and
+    // refuse a NaN or an Inf in any of them, naming the tensor and the element.
+    // false: the weights are not read at load (neither check runs); a non-finite
+    // weight then makes append() fail with StatusCode::kNonFinite, naming the layer
+    // and the token where the NaN or Inf appeared.
+    bool verify_checksum = true;
   };
   // mmaps `path`, runs the FlatBuffers verifier and checks identifier, schema version,
-  // options, every tensor's name, shape, dtype, alignment and bounds, and the checksum.
+  // options, every tensor's name, shape, dtype, alignment and bounds, the checksum,
+  // and that every weight is finite.
   static Status load(const char* path, std::unique_ptr<Model>* out);
   static Status load(const char* path, const LoadOptions& options, std::unique_ptr<Model>* out);
   ~Model();
@@ -132,8 +138,17 @@ class RINGRT_API Session {
   // Feeds `tokens` rows of `width` floats (row-major; width must equal embed_dim).
   // On success the last-timestep output is available from output(). If
   // `all_outputs` is non-null it receives tokens * hidden_size floats: the output
-  // of every appended timestep. On failure (wrong width, NaN/Inf, beyond
-  // max_context) the session keeps the sequence it had and stays usable.
+  // of every appended timestep. No output is ever NaN or Inf. On failure the
+  // session stays usable and length() tells how many tokens it holds:
+  //  - input errors (wrong width, NaN/Inf in x, beyond max_context) are found
+  //    before any work, and the session keeps the sequence it had;
+  //  - a failure while the layers run keeps the rounds of this append completed
+  //    before the one that failed (a bidirectional model, which recomputes the
+  //    whole sequence, keeps the sequence it had), and output() is the last kept
+  //    token's (all_outputs rows past them are unspecified). StatusCode::kNonFinite: a NaN
+  //    or an Inf appeared inside the model (finite inputs or weights overflowing
+  //    float32); the message names the layer (or the input projection, or the final
+  //    LayerNorm), the token (its position in the sequence) and the feature.
   Status append(const float* x, std::size_t tokens, std::size_t width, float* all_outputs = nullptr);
 
   // Bidirectional models (plan().layer_by_layer): stores the tokens without running the

@@ -26,6 +26,7 @@ enum class StatusCode : int {
   kCapacityExceeded = 6,    // the input does not fit the session's maximum context
   kInternal = 7,            // XNNPACK or the thread pool failed unexpectedly
   kPeerFailed = 8,          // another rank of a distributed session died, stalled or failed
+  kNonFinite = 9,           // a NaN or an Inf appeared in the computation: the input or the weights overflow float32
 };
 
 // Human-readable name of a code ("invalid model", ...).
