@@ -238,7 +238,10 @@ int main(int argc, char** argv) {
     if (!joined.ok()) return fail(joined.message());
     g_ring = ring.transport();
   }
-  // Refused before any work: an output that would overwrite an input, or that cannot be opened.
+  // Refused before any work: an output or a KV store that would overwrite an input,
+  // an output that cannot be opened.
+  s = cli::check_kv_store_files(args, g_ring ? g_ring->ranks() : 1);
+  if (!s.ok()) return fail(s.message());
   io::OutputFile output;
   if (!args.output.empty() && !args.plan && is_root()) {
     s = cli::open_run_output(args, g_ring ? g_ring->ranks() : 1, &output);

@@ -1,4 +1,4 @@
-// ringrt-run's --output, checked and opened before any work.
+// ringrt-run's files that it writes (--output, a file KV store), checked before any work.
 #pragma once
 
 #include <cstdint>
@@ -13,5 +13,9 @@ namespace ringrt::cli {
 // KV store (PATH, or PATH.rank<r> for each of `ranks` ranks, and their .residual),
 // then opens it (io::OutputFile: a FIFO must have a reader by now).
 Status open_run_output(const RunArgs& args, uint32_t ranks, io::OutputFile* out);
+
+// Refuses a file KV store (any of its files, as above) that is the same file as the
+// input or the model: the store would be written over them.
+Status check_kv_store_files(const RunArgs& args, uint32_t ranks);
 
 }  // namespace ringrt::cli

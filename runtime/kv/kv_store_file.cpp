@@ -75,6 +75,16 @@ Status FileKvStore::open(const char* path, const FileStoreIdentity& id, bool res
   const char* what = nullptr;
   const int fd = open_or_create(path, &created, &what);
   if (fd < 0) return io_error(path, what, errno);
+  // A store is a regular file: it is read and written at offsets, and a device or a
+  // FIFO given by mistake (/dev/null, a pipe) must not be written to.
+  if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    close(fd);
+    return Status::Error(StatusCode::kInvalidArgument,
+                         "KV store %s is not a regular file (%s); give the path of a regular file, or of one to create",
+                         path, S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode) ? "a device"
+                               : S_ISFIFO(st.st_mode)                     ? "a FIFO or pipe"
+                                                                          : "a socket or other special file");
+  }
   // Locked before a byte is read or written: what another session holds is left alone.
   const Status locked = lock_store_file(fd, "KV store", path);
   if (!locked.ok()) {

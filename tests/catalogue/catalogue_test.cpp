@@ -578,9 +578,21 @@ TEST_F(Catalogue, KvStoreFromAnotherModel) {
   const std::string truncated = file("kv_truncated");
   write_file(truncated, bytes.substr(0, 4096 + 8));
   expect_error(resume(a->path, file("x.npy"), truncated), 1, truncated, "is truncated", "truncated store");
-  expect_error(resume(a->path, file("x.npy"), file("x.npy")), 1, file("x.npy"), "not a ringrt KV store",
+  // Another file given as the store is left as it was, and the message does not
+  // tell the user to remove it; the run's own input or model is refused as such.
+  write_file(file("other.npy"), read_file(file("x.npy")));
+  expect_error(resume(a->path, file("x.npy"), file("other.npy")), 1, file("other.npy"), "is not a ringrt KV store",
                "a .npy as the store");
-  covered("KV store", 7);
+  EXPECT_EQ(read_file(file("other.npy")), read_file(file("x.npy"))) << "a file given as the store was changed";
+  const CommandResult other = resume(a->path, file("x.npy"), file("other.npy"));
+  EXPECT_EQ(other.err.find("remove it to start over"), std::string::npos) << other.err;
+  expect_error(resume(a->path, file("x.npy"), file("x.npy")), 1, file("x.npy"), "is the same file as --input",
+               "the input as the store");
+  expect_error(resume(a->path, file("x.npy"), a->path), 1, a->path, "is the same file as the model",
+               "the model as the store");
+  expect_error(resume(a->path, file("x.npy"), "/dev/null"), 1, "/dev/null", "is not a regular file (a device)",
+               "a device as the store");
+  covered("KV store", 10);
 }
 
 }  // namespace
