@@ -5,6 +5,9 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "option_scanner.hpp"
+#include "ringrt/ringrt.hpp"
+
 namespace bench {
 
 namespace {
@@ -27,6 +30,7 @@ constexpr const char* kUsage =
     "  --smoke     tiny sequence lengths, a few seconds in total (CI)\n"
     "  --repeat N  best of N timed runs per measurement (median of 7N appends for stream)\n"
     "  --max-tokens N  skip every sequence length above N (quick runs on slow boards)\n"
+    "  --version   print the version and exit\n"
     "\n"
     "Every measurement runs in a forked child that reports its peak RSS (VmHWM).\n"
     "Targets are printed with PASS/MISS, never asserted: the exit status is 0 unless a\n"
@@ -79,62 +83,50 @@ bool known_case(const std::string& name) {
 
 bool parse_options(int argc, char** argv, Options* out, int* exit_code) {
   Options o;
-  for (int i = 1; i < argc; ++i) {
-    const char* a = argv[i];
-    auto value = [&](const char* flag) -> const char* {
-      if (i + 1 >= argc) {
-        std::fprintf(stderr, "ringrt-bench: option '%s' needs a value\n", flag);
-        return nullptr;
-      }
-      return argv[++i];
-    };
-    if (!std::strcmp(a, "-h") || !std::strcmp(a, "--help")) {
+  static const char* const kOptions[] = {"--smoke", "--case", "--repeat", "--max-tokens"};
+  ringrt::cli::OptionScanner args(argc, argv, kOptions, 4);
+  auto usage_error = [&](const std::string& message) {
+    *exit_code = ringrt::cli::OptionScanner::usage_error("ringrt-bench", message);
+    return false;
+  };
+  for (ringrt::cli::OptionScanner::Item item; (item = args.next()) != ringrt::cli::OptionScanner::Item::kEnd;) {
+    const std::string& name = args.name();
+    uint64_t n = 0;
+    bool ok = item == ringrt::cli::OptionScanner::Item::kOption;
+    if (item == ringrt::cli::OptionScanner::Item::kPositional) return usage_error("unexpected argument '" + name + "'");
+    if (!ok) {
+    } else if (name == "--help") {
       std::fputs(kUsage, stdout);
       *exit_code = 0;
       return false;
-    } else if (!std::strcmp(a, "--smoke")) {
+    } else if (name == "--version") {
+      std::printf("ringrt-bench (ringrt) %s\n", ringrt::version());
+      *exit_code = 0;
+      return false;
+    } else if (name == "--smoke") {
+      ok = args.no_value();
       o.smoke = true;
-    } else if (!std::strcmp(a, "--case")) {
-      const char* v = value(a);
-      if (!v) return *exit_code = 2, false;
-      std::string list = v;
-      std::size_t begin = 0;
-      while (begin <= list.size()) {
+    } else if (name == "--case") {
+      std::string list;
+      ok = args.value(&list);
+      for (std::size_t begin = 0; ok && begin <= list.size();) {
         std::size_t end = list.find(',', begin);
         if (end == std::string::npos) end = list.size();
-        const std::string name = list.substr(begin, end - begin);
-        if (!known_case(name)) {
-          std::fprintf(stderr, "ringrt-bench: unknown case '%s' (roofline, core, naive, e2e, stream, memory, balance)\n",
-                       name.c_str());
-          return *exit_code = 2, false;
+        const std::string c = list.substr(begin, end - begin);
+        if (!known_case(c)) {
+          return usage_error("unknown case '" + c + "' (roofline, core, naive, e2e, stream, memory, balance)");
         }
-        o.cases.insert(name);
+        o.cases.insert(c);
         begin = end + 1;
       }
-    } else if (!std::strcmp(a, "--repeat")) {
-      const char* v = value(a);
-      if (!v) return *exit_code = 2, false;
-      char* end = nullptr;
-      const long n = std::strtol(v, &end, 10);
-      if (!*v || *end || n < 1 || n > 100) {
-        std::fprintf(stderr, "ringrt-bench: --repeat must be an integer in [1, 100], got '%s'\n", v);
-        return *exit_code = 2, false;
-      }
+    } else if (name == "--repeat") {
+      ok = args.number(1, 100, &n);
       o.repeat = static_cast<int>(n);
-    } else if (!std::strcmp(a, "--max-tokens")) {
-      const char* v = value(a);
-      if (!v) return *exit_code = 2, false;
-      char* end = nullptr;
-      const unsigned long long n = std::strtoull(v, &end, 10);
-      if (!*v || *end || n < 1) {
-        std::fprintf(stderr, "ringrt-bench: --max-tokens must be a positive integer, got '%s'\n", v);
-        return *exit_code = 2, false;
-      }
+    } else {  // --max-tokens
+      ok = args.number(1, UINT64_MAX, &n);
       o.max_tokens = n;
-    } else {
-      std::fprintf(stderr, "ringrt-bench: unknown argument '%s'\nTry 'ringrt-bench --help'.\n", a);
-      return *exit_code = 2, false;
     }
+    if (!ok) return usage_error(args.error());
   }
   o.sizes = o.smoke ? smoke_sizes() : full_sizes();
   if (o.max_tokens) {

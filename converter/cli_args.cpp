@@ -30,6 +30,10 @@ ParsedArgs parse_args(int argc, char** argv, int first, const std::vector<FlagSp
       args.help = true;
       continue;
     }
+    if (arg == "--version") {
+      args.version = true;
+      continue;
+    }
     const std::size_t eq = arg.find('=');
     const std::string name = arg.substr(0, eq);
     const FlagSpec* spec = nullptr;
@@ -50,6 +54,8 @@ ParsedArgs parse_args(int argc, char** argv, int first, const std::vector<FlagSp
   }
   return args;
 }
+
+std::string version_line(const char* tool) { return std::string(tool) + " (ringrt) " + RINGRT_VERSION + "\n"; }
 
 uint64_t parse_integer(const std::string& flag, const std::string& value, uint64_t min, uint64_t max) {
   const std::string range = " (expected an integer from " + std::to_string(min) + " to " + std::to_string(max) + ")";

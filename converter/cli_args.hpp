@@ -15,6 +15,7 @@ struct FlagSpec {
 
 struct ParsedArgs {
   bool help = false;                          // -h or --help seen
+  bool version = false;                       // --version seen
   std::map<std::string, std::string> flags;   // "--config" -> value ("" for switches)
   std::vector<std::string> positional;
 
@@ -26,6 +27,9 @@ struct ParsedArgs {
 // arguments ("--" ends the flags). Unknown, repeated or value-less flags, and empty
 // values ("--output ''": no tool takes one, and an empty path names no file), throw UsageError.
 ParsedArgs parse_args(int argc, char** argv, int first, const std::vector<FlagSpec>& specs);
+
+// "TOOL (ringrt) VERSION\n": what --version prints.
+std::string version_line(const char* tool);
 
 // A decimal integer in [min, max]; throws UsageError naming the flag otherwise.
 uint64_t parse_integer(const std::string& flag, const std::string& value, uint64_t min, uint64_t max);

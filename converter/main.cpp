@@ -32,6 +32,7 @@ constexpr const char* kUsage =
     "  --dtype f32|f16   storage type of the weights in the model (default: f32)\n"
     "  --allow-extra     ignore tensors the model does not use (default: error)\n"
     "  -h, --help        show this help (also: ringrt-convert inspect --help)\n"
+    "  --version         print the version and exit\n"
     "\n"
     "Exit status: 0 success, 1 invalid input or failure, 2 usage error.\n";
 
@@ -50,6 +51,10 @@ int run_inspect(int argc, char** argv) {
     std::cout << kInspectUsage;
     return 0;
   }
+  if (args.version) {
+    std::cout << version_line("ringrt-convert");
+    return 0;
+  }
   if (args.positional.size() != 1) throw UsageError("inspect takes exactly one model file");
   if (args.positional[0].empty()) throw UsageError("the model file path is empty");
   inspect_file(args.positional[0], std::cout);
@@ -62,6 +67,10 @@ int run_convert(int argc, char** argv) {
                                       {"--dtype", true}, {"--allow-extra", false}});
   if (args.help) {
     std::cout << kUsage;
+    return 0;
+  }
+  if (args.version) {
+    std::cout << version_line("ringrt-convert");
     return 0;
   }
   if (!args.positional.empty()) throw UsageError("unexpected argument '" + args.positional[0] + "'");

@@ -44,6 +44,7 @@ constexpr const char* kUsage =
     "  --dtype f32|f16|bf16   tensor type in params.safetensors (default f32)\n"
     "  --tokens T             also write input.npy with T timesteps\n"
     "  -h, --help             show this help\n"
+    "  --version              print the version and exit\n"
     "\n"
     "Attention options (need --architecture ring_encoder; defaults: Edifice's attention):\n"
     "  --architecture A       edifice_ring_attention (default) or ring_encoder\n"
@@ -88,6 +89,10 @@ int run(int argc, char** argv) {
                   {"--attention-sinks", false}});
   if (args.help) {
     std::cout << kUsage;
+    return 0;
+  }
+  if (args.version) {
+    std::cout << version_line("ringrt-synth");
     return 0;
   }
   if (!args.positional.empty()) throw UsageError("unexpected argument '" + args.positional[0] + "'");

@@ -133,7 +133,7 @@ else
   # These suites run ringrt-convert, ringrt-synth or ringrt-run as child processes
   # (tests/support/process.cpp); the native suite runs all of them.
   log "no binfmt_misc handler for $qemu_name: excluding the suites that exec target programs" >&2
-  ctest_exclude=(-E '^(Convert|Synth|Safetensors|CliRun|Catalogue|RunOutputs)[A-Za-z]*\.')
+  ctest_exclude=(-E '^(Convert|Synth|Safetensors|CliRun|CliConventions|Catalogue|RunOutputs|FifoInputs|KvLock|KvIntegrity|StrictFormats|NpyBounds|LargeSafetensors)[A-Za-z]*\.')
 fi
 
 # --- 5. Configure, build, test --------------------------------------------------

@@ -18,6 +18,7 @@
 
 #include "input_stream.hpp"
 #include "model_fixture.hpp"
+#include "option_scanner.hpp"
 #include "rank_ring.hpp"
 #include "ringrt/mpi_transport.hpp"
 #include "ringrt/ringrt.hpp"
@@ -66,14 +67,40 @@ int main(int argc, char** argv) {
   int provided = 0;
   MPI_Init_thread(&argc, &argv, MPI_THREAD_FUNNELED, &provided);
   Args a;
-  for (int i = 1; i < argc; ++i) {
-    if (!std::strcmp(argv[i], "--tokens") && i + 1 < argc) a.tokens = std::strtoull(argv[++i], nullptr, 10);
-    else if (!std::strcmp(argv[i], "--threads") && i + 1 < argc) a.threads = std::atoi(argv[++i]);
-    else if (!std::strcmp(argv[i], "--repeat") && i + 1 < argc) a.repeat = std::atoi(argv[++i]);
-    else {
-      std::printf("usage: mpirun -np R ringrt-bench-mpi [--tokens T (16384)] [--threads N (1)] [--repeat K (2)]\n");
-      MPI_Finalize();
-      return std::strcmp(argv[i], "--help") && std::strcmp(argv[i], "-h") ? 2 : 0;
+  {
+    static const char* const kOptions[] = {"--tokens", "--threads", "--repeat"};
+    ringrt::cli::OptionScanner args(argc, argv, kOptions, 3);
+    for (ringrt::cli::OptionScanner::Item item; (item = args.next()) != ringrt::cli::OptionScanner::Item::kEnd;) {
+      const std::string& name = args.name();
+      uint64_t n = 0;
+      bool ok = item == ringrt::cli::OptionScanner::Item::kOption;
+      if (item == ringrt::cli::OptionScanner::Item::kPositional) {
+        ok = false;
+      } else if (ok && (name == "--help" || name == "--version")) {
+        if (name == "--help") {
+          std::printf("usage: mpirun -np R ringrt-bench-mpi [--tokens T (16384)] [--threads N (1)] [--repeat K (2)]\n");
+        } else {
+          std::printf("ringrt-bench-mpi (ringrt) %s\n", ringrt::version());
+        }
+        MPI_Finalize();
+        return 0;
+      } else if (ok && name == "--tokens") {
+        ok = args.number(1, uint64_t{1} << 30, &n);
+        a.tokens = n;
+      } else if (ok && name == "--threads") {
+        ok = args.number(1, 64, &n);
+        a.threads = static_cast<uint32_t>(n);
+      } else if (ok) {  // --repeat
+        ok = args.number(1, 100, &n);
+        a.repeat = static_cast<int>(n);
+      }
+      if (!ok) {
+        ringrt::cli::OptionScanner::usage_error(
+            "ringrt-bench-mpi", item == ringrt::cli::OptionScanner::Item::kPositional ? "unexpected argument '" + name + "'"
+                                                                                      : args.error());
+        MPI_Finalize();
+        return 2;
+      }
     }
   }
   int rank = 0, ranks = 1;

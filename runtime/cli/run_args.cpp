@@ -1,8 +1,6 @@
 #include "run_args.hpp"
 
-#include <cerrno>
-#include <cstdlib>
-#include <cstring>
+#include "option_scanner.hpp"
 
 namespace ringrt::cli {
 
@@ -40,97 +38,68 @@ const char* run_usage() {
          "  --peer-timeout S    with --distributed: seconds to wait for another rank before failing\n"
          "                      with an error that names it (default 60)\n"
          "  -h, --help          show this help\n"
+         "  --version           print the version and exit\n"
+         "\n"
+         "Options take their value as '--name value' or '--name=value', each at most once.\n"
          "\n"
          "exit status: 0 success, 1 bad model/input or runtime failure, 2 usage error\n";
 }
 
-namespace {
-
-bool parse_uint(const char* text, uint64_t max, uint64_t* out) {
-  if (!text || !*text || *text == '-' || *text == '+') return false;
-  errno = 0;
-  char* end = nullptr;
-  const unsigned long long v = std::strtoull(text, &end, 10);
-  if (errno != 0 || *end != '\0' || v > max) return false;
-  *out = v;
-  return true;
-}
-
-}  // namespace
-
 ParseResult parse_run_args(int argc, char** argv, RunArgs* a, std::string* error) {
-  for (int i = 1; i < argc; ++i) {
-    const char* arg = argv[i];
-    auto value = [&](const char* name) -> const char* {
-      if (i + 1 >= argc) {
-        *error = std::string(name) + " needs a value";
-        return nullptr;
-      }
-      return argv[++i];
-    };
-    auto number = [&](const char* name, uint64_t min, uint64_t max, uint64_t* out) {
-      const char* v = value(name);
-      if (!v) return false;
-      if (!parse_uint(v, max, out) || *out < min) {
-        *error = std::string(name) + " must be an integer in [" + std::to_string(min) + ", " +
-                 std::to_string(max) + "], got '" + v + "'";
-        return false;
-      }
-      return true;
-    };
+  static const char* const kOptions[] = {"--input",    "--output", "--threads", "--chunk",         "--max-context",
+                                         "--kv-store", "--resume", "--plan",    "--all-timesteps", "--quiet",
+                                         "--distributed", "--peer-timeout"};
+  OptionScanner args(argc, argv, kOptions, sizeof kOptions / sizeof kOptions[0]);
+  for (OptionScanner::Item item; (item = args.next()) != OptionScanner::Item::kEnd;) {
+    const std::string& name = args.name();
+    bool ok = item != OptionScanner::Item::kError;
     uint64_t n = 0;
-    if (!std::strcmp(arg, "-h") || !std::strcmp(arg, "--help")) return ParseResult::kHelp;
-    auto path = [&](const char* name, std::string* out) {
-      const char* v = value(name);
-      if (v && !*v) *error = std::string(name) + " needs a file path, got an empty one";
-      if (!v || !*v) return false;
-      *out = v;
-      return true;
-    };
-    if (!std::strcmp(arg, "--input")) {
-      if (!path(arg, &a->input)) return ParseResult::kError;
-    } else if (!std::strcmp(arg, "--output")) {
-      if (!path(arg, &a->output)) return ParseResult::kError;
-    } else if (!std::strcmp(arg, "--threads")) {
-      if (!number(arg, 1, 64, &n)) return ParseResult::kError;
-      a->threads = static_cast<uint32_t>(n);
-    } else if (!std::strcmp(arg, "--chunk")) {
-      if (!number(arg, 1, 4096, &n)) return ParseResult::kError;
-      a->chunk = static_cast<uint32_t>(n);
-    } else if (!std::strcmp(arg, "--max-context")) {
-      if (!number(arg, 1, 1ull << 40, &n)) return ParseResult::kError;
-      a->max_context = n;
-    } else if (!std::strcmp(arg, "--kv-store")) {
-      const char* v = value(arg);
-      if (!v) return ParseResult::kError;
-      if (std::strcmp(v, "memory") != 0 && (std::strncmp(v, "file:", 5) != 0 || v[5] == '\0')) {
-        *error = std::string("--kv-store must be 'memory' or 'file:PATH', got '") + v + "'";
+    if (!ok) {
+    } else if (item == OptionScanner::Item::kPositional) {
+      if (name.empty()) {
+        *error = a->model.empty() ? "the model file path is empty" : "unexpected empty argument";
         return ParseResult::kError;
       }
-      a->kv_store = v;
-    } else if (!std::strcmp(arg, "--resume")) {
-      a->resume = true;
-    } else if (!std::strcmp(arg, "--plan")) {
-      a->plan = true;
-    } else if (!std::strcmp(arg, "--all-timesteps")) {
-      a->all_timesteps = true;
-    } else if (!std::strcmp(arg, "--quiet")) {
-      a->quiet = true;
-    } else if (!std::strcmp(arg, "--distributed")) {
-      a->distributed = true;
-    } else if (!std::strcmp(arg, "--peer-timeout")) {
-      if (!number(arg, 1, 86400, &n)) return ParseResult::kError;
+      if (!a->model.empty()) {
+        *error = "unexpected argument '" + name + "' (the model is '" + a->model + "')";
+        return ParseResult::kError;
+      }
+      a->model = name;
+    } else if (name == "--help") {
+      return ParseResult::kHelp;
+    } else if (name == "--version") {
+      return ParseResult::kVersion;
+    } else if (name == "--input") {
+      ok = args.value(&a->input);
+    } else if (name == "--output") {
+      ok = args.value(&a->output);
+    } else if (name == "--threads") {
+      ok = args.number(1, 64, &n);
+      a->threads = static_cast<uint32_t>(n);
+    } else if (name == "--chunk") {
+      ok = args.number(1, 4096, &n);
+      a->chunk = static_cast<uint32_t>(n);
+    } else if (name == "--max-context") {
+      ok = args.number(1, 1ull << 40, &n);
+      a->max_context = n;
+    } else if (name == "--kv-store") {
+      ok = args.value(&a->kv_store);
+      if (ok && a->kv_store != "memory" && (a->kv_store.rfind("file:", 0) != 0 || a->kv_store.size() == 5)) {
+        *error = "option '--kv-store' must be 'memory' or 'file:PATH', got '" + a->kv_store + "'";
+        return ParseResult::kError;
+      }
+    } else if (name == "--peer-timeout") {
+      ok = args.number(1, 86400, &n);
       a->peer_timeout = static_cast<double>(n);
-    } else if (arg[0] == '-' && arg[1] != '\0') {
-      *error = std::string("unknown option '") + arg + "'";
-      return ParseResult::kError;
-    } else if (!*arg) {
-      *error = a->model.empty() ? "the model file path is empty" : "unexpected empty argument";
-      return ParseResult::kError;
-    } else if (a->model.empty()) {
-      a->model = arg;
-    } else {
-      *error = std::string("unexpected argument '") + arg + "' (the model is '" + a->model + "')";
+    } else {  // the switches
+      ok = args.no_value();
+      bool* flag = name == "--resume" ? &a->resume : name == "--plan" ? &a->plan
+                   : name == "--all-timesteps" ? &a->all_timesteps : name == "--quiet" ? &a->quiet
+                   : &a->distributed;
+      *flag = true;
+    }
+    if (!ok) {
+      *error = args.error();
       return ParseResult::kError;
     }
   }

@@ -22,7 +22,7 @@ struct RunArgs {
   double peer_timeout = 60.0;    // seconds a rank waits for another before failing
 };
 
-enum class ParseResult { kRun, kHelp, kError };
+enum class ParseResult { kRun, kHelp, kVersion, kError };
 
 // Parses argv; on kError writes the reason into *error.
 ParseResult parse_run_args(int argc, char** argv, RunArgs* args, std::string* error);

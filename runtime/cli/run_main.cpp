@@ -14,6 +14,7 @@
 
 #include "distributed.hpp"
 #include "npy.hpp"
+#include "option_scanner.hpp"
 #include "plan_print.hpp"
 #include "progress.hpp"
 #include "ring_fit.hpp"
@@ -50,6 +51,12 @@ struct FreeFloats {
 };
 using FloatBuffer = std::unique_ptr<float[], FreeFloats>;
 FloatBuffer allocate_floats(size_t count) { return FloatBuffer(static_cast<float*>(std::malloc(count * sizeof(float)))); }
+
+// The machine's memory: a buffer larger than it is refused before it is asked for.
+uint64_t physical_memory_bytes() {
+  const long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
+  return pages > 0 && page > 0 ? static_cast<uint64_t>(pages) * static_cast<uint64_t>(page) : UINT64_MAX;
+}
 
 int fail(const std::string& message) {
   if (g_ring && g_ring->ranks() > 1) {
@@ -225,9 +232,11 @@ int main(int argc, char** argv) {
     case cli::ParseResult::kHelp:
       std::fputs(cli::run_usage(), stdout);
       return 0;
+    case cli::ParseResult::kVersion:
+      std::printf("ringrt-run (ringrt) %s\n", version());
+      return 0;
     case cli::ParseResult::kError:
-      std::fprintf(stderr, "ringrt-run: %s\n\n%s", error.c_str(), cli::run_usage());
-      return 2;
+      return cli::OptionScanner::usage_error("ringrt-run", error);
     case cli::ParseResult::kRun:
       break;
   }
@@ -350,11 +359,15 @@ int main(int argc, char** argv) {
                 " timesteps of " + std::to_string(H) + " floats do not fit in memory");
   }
   const size_t out_count = B * per_sequence * H;
-  FloatBuffer out = allocate_floats(out_count);
-  if (!out) {
-    return fail(args.input + ": cannot allocate " + std::to_string(out_count * sizeof(float)) + " bytes for the outputs of " +
-                std::to_string(B) + " x " + std::to_string(per_sequence) + " timesteps");
+  const uint64_t out_bytes = static_cast<uint64_t>(out_count) * sizeof(float);
+  const std::string outputs_of = " bytes for the outputs of " + std::to_string(B) + " x " + std::to_string(per_sequence) +
+                                 " timesteps";
+  if (out_bytes > physical_memory_bytes()) {  // not even tried: no allocator is asked for terabytes
+    return fail(args.input + ": cannot allocate " + std::to_string(out_bytes) + outputs_of + ", more than this machine's " +
+                std::to_string(physical_memory_bytes()) + " bytes of memory");
   }
+  FloatBuffer out = allocate_floats(out_count);
+  if (!out) return fail(args.input + ": cannot allocate " + std::to_string(out_bytes) + outputs_of);
   // The one input buffer: a round of tokens, sized once from the plan.
   FloatBuffer round_buf = is_root() ? allocate_floats(std::min(round, T) * E) : nullptr;
   if (is_root() && !round_buf) {

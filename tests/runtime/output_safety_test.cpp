@@ -158,9 +158,9 @@ TEST_F(RunOutputs, EmptyPathsAreUsageErrors) {
     std::string message;
   };
   const std::vector<Case> cases = {
-      {{kRun, m.path, "--input", dir.file("x.npy"), "--output", ""}, "--output needs a file path, got an empty one"},
-      {{kRun, m.path, "--input", ""}, "--input needs a file path, got an empty one"},
-      {{kRun, m.path, "--plan", "--input", ""}, "--input needs a file path, got an empty one"},
+      {{kRun, m.path, "--input", dir.file("x.npy"), "--output", ""}, "option '--output' needs a value, got an empty one"},
+      {{kRun, m.path, "--input", ""}, "option '--input' needs a value, got an empty one"},
+      {{kRun, m.path, "--plan", "--input", ""}, "option '--input' needs a value, got an empty one"},
       {{kRun, "", "--input", dir.file("x.npy")}, "the model file path is empty"},
   };
   for (const Case& c : cases) {
