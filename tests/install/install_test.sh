@@ -51,6 +51,8 @@ grep -q "ringrt_DIR:PATH=$prefix/" "$work/examples/CMakeCache.txt" ||
 if [ -n "$model" ]; then
   "${emu[@]}" "$work/examples/stream_tokens" "$model" | tail -1
   "${emu[@]}" "$work/examples/stream_tokens_c" "$model" | tail -1
+  "${emu[@]}" "$work/examples/file_store_resume_c" "$model" "$work/kv" | tail -1
+  [ ! -e "$work/kv" ] || { echo "FAIL: file_store_resume_c left its store behind"; exit 1; }
 fi
 
 export PKG_CONFIG_PATH="$prefix/lib/pkgconfig"
