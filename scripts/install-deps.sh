@@ -10,7 +10,7 @@ packages=(
   libflatbuffers-dev flatbuffers-compiler
   nlohmann-json3-dev libgtest-dev libbenchmark-dev
   libopenmpi-dev openmpi-bin
-  python3-venv python3-pip python3-setuptools python3-numpy python3-pytest
+  python3-venv python3-pip python3-setuptools python3-numpy python3-pytest python3-torch
 )
 
 missing=()
