@@ -13,6 +13,23 @@ std::string unsupported_dtype(const std::string& origin, const SafetensorsTensor
   return origin + ": tensor '" + t.name + "': unsupported dtype '" + t.declared->name + "' (expected F32, F16 or BF16)";
 }
 
+bool ends_with(const std::string& s, const std::string& suffix) {
+  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
+// A hint when the missing tensors are there under PyTorch's names (a state_dict:
+// "....weight" of nn.Linear / nn.LayerNorm, stored [out, in]).
+std::string torch_hint(const std::map<std::string, const SafetensorsTensor*>& by_name) {
+  for (const auto& kv : by_name) {
+    if (ends_with(kv.first, ".weight")) {
+      return "; the file's names look like a PyTorch state_dict ('" + kv.first +
+             "'): ringrt expects the model contract's names and [in, out] kernels (docs/model-contract.md); "
+             "ringrt.torch_model.RingEncoder saves them (docs/training-frameworks.md)";
+    }
+  }
+  return "";
+}
+
 }  // namespace
 
 WeightsMatch match_weights(const ModelOptions& options, const std::vector<SafetensorsTensor>& tensors,
@@ -52,11 +69,11 @@ WeightsMatch match_weights(const ModelOptions& options, const std::vector<Safete
     by_name.erase(it);
   }
   if (missing.size() == 1) {
-    throw Error(origin + ": missing tensor " + missing[0] + " (required by the model options)");
+    throw Error(origin + ": missing tensor " + missing[0] + " (required by the model options)" + torch_hint(by_name));
   }
   if (!missing.empty()) {
     throw Error(origin + ": missing " + std::to_string(missing.size()) +
-                " tensors required by the model options: " + join_names(missing));
+                " tensors required by the model options: " + join_names(missing) + torch_hint(by_name));
   }
   bool extra_sinks = false;
   for (const auto& kv : by_name) {

@@ -168,7 +168,8 @@ Status FileKvStore::open_existing(const KvHeader& h, uint64_t file_size, bool re
   }
   if (h.committed > 0) {
     return Status::Error(StatusCode::kInvalidArgument,
-                         "KV store %s already holds %llu committed tokens; resume it or remove the file", path,
+                         "KV store %s already holds %llu committed tokens: resume it (ringrt-run --resume, SessionOptions::resume) "
+                         "to continue that stream, or give another path; it is never overwritten", path,
                          static_cast<unsigned long long>(h.committed));
   }
   return write_header(0);

@@ -563,7 +563,7 @@ TEST_F(Catalogue, KvStoreFromAnotherModel) {
   expect_error(resume(a->path, file("x2.npy"), store), 1, store, "holds a stream of different input",
                "store resumed with another input");
   // Without --resume a store holding tokens is never overwritten.
-  expect_error(resume(a->path, file("x.npy"), store, false), 1, store, "already holds 8 committed tokens",
+  expect_error(resume(a->path, file("x.npy"), store, false), 1, store, "already holds 8 committed tokens: resume it (ringrt-run --resume",
                "store reused without --resume");
   // Another chunk size than the store was written with.
   expect_error(run(a->path, {"--input", file("x.npy"), "--kv-store", "file:" + store, "--resume", "--chunk", "8"}), 1,

@@ -223,5 +223,27 @@ TEST_F(StrictFormats, SafetensorsGivenToInspectIsNotARingrtModel) {
                           {files.weights + ": not a ringrt model (.rrt) file: bytes 8 to 11 are not its identifier \"RRT1\""}));
 }
 
+// ---- hints for common mistakes ------------------------------------------------------
+
+TEST_F(StrictFormats, PyTorchNamedCheckpointGetsAHint) {
+  // The same tensors under PyTorch's state_dict names.
+  std::vector<SafetensorsEntry> entries = files.entries;
+  for (SafetensorsEntry& e : entries) {
+    const std::size_t dot = e.name.rfind('.');
+    e.name = "encoder." + e.name.substr(0, dot) + (e.name.substr(dot) == ".kernel" ? ".weight" : e.name.substr(dot));
+  }
+  write_safetensors(files.weights, entries);
+  const CommandResult r = run_convert({"--config", files.config, "--weights", files.weights, "--output", files.output});
+  EXPECT_TRUE(failed_with(r, 1, {files.weights + ": missing ", "the file's names look like a PyTorch state_dict",
+                                 "ringrt.torch_model.RingEncoder", "docs/training-frameworks.md"}));
+  // Contract names with one tensor missing: no PyTorch hint.
+  entries = files.entries;
+  entries.pop_back();
+  write_safetensors(files.weights, entries);
+  const CommandResult other = run_convert({"--config", files.config, "--weights", files.weights, "--output", files.output});
+  EXPECT_EQ(other.exit_code, 1);
+  EXPECT_EQ(other.err.find("PyTorch"), std::string::npos) << other.err;
+}
+
 }  // namespace
 }  // namespace ringrt::test

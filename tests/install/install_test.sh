@@ -29,6 +29,12 @@ for f in include/ringrt/ringrt.h include/ringrt/ringrt.hpp include/ringrt/export
   [ -e "$prefix/$f" ] || { echo "FAIL: $f not installed"; cat "$work/install.log"; exit 1; }
 done
 
+# The benchmark, when the build has it, runs from the install.
+if [ -x "$build/bench/ringrt-bench" ]; then
+  [ -x "$prefix/bin/ringrt-bench" ] || { echo "FAIL: bin/ringrt-bench not installed"; exit 1; }
+  step "installed $("${emu[@]}" "$prefix/bin/ringrt-bench" --version)"
+fi
+
 # A small model from the installed converter, when the build has it.
 model=""
 if [ -x "$prefix/bin/ringrt-synth" ] && [ -x "$prefix/bin/ringrt-convert" ]; then
