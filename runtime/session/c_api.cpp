@@ -33,14 +33,19 @@ ringrt::Status invalid(const char* message) { return ringrt::Status::Error(ringr
 // built against an older header does not have keep their defaults). Refused when
 // struct_size is too small for any version of the struct, or when the caller set
 // fields past the ones this library knows (it was built against a newer header).
+// A struct_size smaller than this library's struct: too small for any version (the
+// first version of each struct is this one), so the struct was never initialised.
+ringrt::Status check_struct_size(std::size_t size, std::size_t ours, const char* name) {
+  if (size >= ours) return ringrt::Status::Ok();
+  return ringrt::Status::Error(ringrt::StatusCode::kInvalidArgument,
+                               "%s.struct_size is %zu, less than any ringrt version's %zu: call the struct's _init "
+                               "function before setting its fields",
+                               name, size, ours);
+}
+
 template <typename T>
 ringrt::Status read_struct(const T* in, T* out, const char* name) {
-  if (in->struct_size < sizeof(T)) {  // the first version of each struct is this one
-    return ringrt::Status::Error(ringrt::StatusCode::kInvalidArgument,
-                                 "%s.struct_size is %zu, less than any ringrt version's %zu: call the struct's _init "
-                                 "function before setting its fields",
-                                 name, in->struct_size, sizeof(T));
-  }
+  RINGRT_RETURN_IF_ERROR(check_struct_size(in->struct_size, sizeof(T), name));
   const unsigned char* bytes = reinterpret_cast<const unsigned char*>(in);
   for (std::size_t i = sizeof(T); i < in->struct_size; ++i) {
     if (bytes[i] != 0) {
@@ -58,12 +63,7 @@ ringrt::Status read_struct(const T* in, T* out, const char* name) {
 template <typename T>
 ringrt::Status write_struct(const T& full, T* out, const char* name) {
   if (!out) return invalid("null result struct");
-  if (out->struct_size < sizeof(T)) {
-    return ringrt::Status::Error(ringrt::StatusCode::kInvalidArgument,
-                                 "%s.struct_size is %zu, less than any ringrt version's %zu: call the struct's _init "
-                                 "function first",
-                                 name, out->struct_size, sizeof(T));
-  }
+  RINGRT_RETURN_IF_ERROR(check_struct_size(out->struct_size, sizeof(T), name));
   const std::size_t size = out->struct_size;
   std::memcpy(out, &full, sizeof(T));
   out->struct_size = size;  // bytes past sizeof(T) are the caller's fields, left as they are
