@@ -348,10 +348,10 @@ Status read_layout(InputFile& in, const char* path, Layout* l, std::vector<unsig
   const std::size_t header_len =
       static_cast<std::size_t>(load_le(head.data() + kPreamble, len_bytes));
   std::size_t data_start = 0;
-  if (__builtin_add_overflow(header_start, header_len, &data_start)) {  // 32-bit size_t
-    return Status::Error(StatusCode::kInvalidArgument, "%s: header length %zu is too large", path,
-                         header_len);
-  }
+  // A 32-bit size_t cannot hold the end of a 4 GiB header: that is past any file's
+  // end and over the limit, and is reported as such below, as on 64-bit machines.
+  const bool huge = __builtin_add_overflow(header_start, header_len, &data_start);
+  if (huge) data_start = SIZE_MAX;
   const auto past_the_end = [&](std::size_t left) {
     return Status::Error(StatusCode::kInvalidArgument,
                          "%s: truncated or not a .npy file: header length %zu runs past the end of the "

@@ -192,9 +192,22 @@ TEST_F(FifoInputs, InputFifoWaitsABoundedTimeForItsWriter) {
 constexpr uint64_t kHugeTokens = uint64_t{1} << 40;
 constexpr std::size_t kFill = std::size_t{64} << 20;
 
+// Where size_t has 32 bits a header of 2^40 tokens cannot be described at all: the
+// reader refuses it before any data, naming the overflow. True when that is what
+// happened (the 64-bit expectations then do not apply).
+bool refused_as_beyond_size_t(const PipedRun& r) {
+  if (sizeof(std::size_t) >= 8) return false;
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  EXPECT_TRUE(has(r.err, "/dev/stdin: invalid .npy header: dimension in 'shape' overflows this machine's size_t"))
+      << r.err;
+  EXPECT_LT(r.written, std::size_t{4} << 20) << "bytes of the stream were read before the refusal";
+  return true;
+}
+
 TEST_F(FifoInputs, PipeLongerThanMaxContextIsRefusedBeforeItsData) {
   const PipedRun r =
       run_piped({kRun, m.path, "--input", "/dev/stdin", "--max-context", "64"}, npy_header(kHugeTokens, 8, dir), kFill, dir);
+  if (refused_as_beyond_size_t(r)) return;
   EXPECT_EQ(r.exit_code, 1) << r.err;
   EXPECT_TRUE(has(r.err, "/dev/stdin: the input has 1099511627776 tokens per sequence but --max-context is 64")) << r.err;
   EXPECT_LT(r.written, std::size_t{4} << 20) << "bytes of the stream were read before the refusal";
@@ -203,10 +216,12 @@ TEST_F(FifoInputs, PipeLongerThanMaxContextIsRefusedBeforeItsData) {
 TEST_F(FifoInputs, PipeWithAFileStoreIsTaggedLikeTheFileOrRefusedBeforeItsData) {
   const PipedRun r = run_piped({kRun, m.path, "--input", "/dev/stdin", "--kv-store", "file:" + dir.file("kv")},
                                npy_header(kHugeTokens, 8, dir), kFill, dir);
-  EXPECT_EQ(r.exit_code, 1) << r.err;
-  EXPECT_TRUE(has(r.err, "/dev/stdin: a file store tags its stream with a hash of the whole first sequence")) << r.err;
-  EXPECT_TRUE(has(r.err, "save the input to a regular file")) << r.err;
-  EXPECT_LT(r.written, std::size_t{4} << 20) << "bytes of the stream were read before the refusal";
+  if (!refused_as_beyond_size_t(r)) {
+    EXPECT_EQ(r.exit_code, 1) << r.err;
+    EXPECT_TRUE(has(r.err, "/dev/stdin: a file store tags its stream with a hash of the whole first sequence")) << r.err;
+    EXPECT_TRUE(has(r.err, "save the input to a regular file")) << r.err;
+    EXPECT_LT(r.written, std::size_t{4} << 20) << "bytes of the stream were read before the refusal";
+  }
   // A pipe whose first sequence can be held: its store's tag is the file's, so the
   // file resumes the piped stream.
   const std::string kv2 = "file:" + dir.file("kv2");
@@ -232,6 +247,7 @@ TEST_F(FifoInputs, EndlessPipeOfAWindowedModelIsStreamedInFixedMemory) {
   const std::vector<std::string> argv = {kRun, w.path, "--input", "/dev/stdin", "--quiet", "--chunk", "256", "--threads", "1"};
   const PipedRun small = run_piped(argv, npy_header(kHugeTokens, 8, dir), std::size_t{64} << 10, dir);
   const PipedRun large = run_piped(argv, npy_header(kHugeTokens, 8, dir), std::size_t{16} << 20, dir);
+  if (refused_as_beyond_size_t(small) && refused_as_beyond_size_t(large)) return;
   for (const PipedRun* r : {&small, &large}) {
     EXPECT_EQ(r->exit_code, 1) << r->err;
     EXPECT_TRUE(has(r->err, "/dev/stdin: data is truncated: expected 35184372088832 bytes")) << r->err;
@@ -246,6 +262,7 @@ TEST_F(FifoInputs, PipedHugeBatchOrEveryTimestepIsRefusedWithAMessageNotAnAbort)
   TestModel w = make_model(dir, "w", ring_encoder_options(8, 8, 2, 1, true, 0, 16), 3);
   write_file(dir.file("batch.npy"), npy_header_for_shape(std::to_string(kHugeTokens) + ", 4, 8"));
   const PipedRun batch = run_piped({kRun, w.path, "--input", "/dev/stdin", "--quiet"}, dir.file("batch.npy"), kFill, dir);
+  if (refused_as_beyond_size_t(batch)) return;
   EXPECT_EQ(batch.exit_code, 1) << batch.err;
   EXPECT_TRUE(has(batch.err, "ringrt-run: error: /dev/stdin: cannot allocate 35184372088832 bytes for the outputs of "
                              "1099511627776 x 1 timesteps")) << batch.err;
