@@ -46,7 +46,7 @@ Status RingRig::init(uint32_t P, uint32_t C, uint32_t heads, uint32_t D, uint64_
                                  {"xnnpack.keysplit_ops", sizes.split_ops, 0},
                                  {"activations.qkv", ringrt::xnn_buffer_bytes(rows * 3 * H), 0},
                                  {"activations.attention", ringrt::xnn_buffer_bytes(rows * H), 0},
-                                 {"kv.store", ringrt::xnn_buffer_bytes(kv.floats()), 0}};
+                                 {"kv.store", ringrt::xnn_buffer_bytes(kv.bytes() / sizeof(float)), 0}};
   RINGRT_RETURN_IF_ERROR(arena_.allocate(ringrt::lay_out_arena(e, kCount)));
   RINGRT_RETURN_IF_ERROR(threads_.init(P));
   auto at = [&](int i) { return arena_.at(e[i].offset); };

@@ -91,6 +91,7 @@ class MemoryPlan:
     residual_bytes: int
     xnnpack_in_arena: bool
     entries: List[PlanEntry]
+    kv_dtype: str = "f32"
 
 
 def _plan(c: _capi.MemoryPlan) -> MemoryPlan:
@@ -98,14 +99,21 @@ def _plan(c: _capi.MemoryPlan) -> MemoryPlan:
                for i in range(c.entry_count)]
     return MemoryPlan(c.arena_bytes, c.kv_bytes, bool(c.kv_in_arena), c.workers, c.chunk, c.max_context,
                       c.kv_positions, bool(c.kv_window_buffer), bool(c.layer_by_layer), c.residual_bytes,
-                      bool(c.xnnpack_in_arena), entries)
+                      bool(c.xnnpack_in_arena), entries, _KV_DTYPES[c.kv_dtype])
+
+
+# ringrt.h's RINGRT_KV_* values, by position.
+_KV_DTYPES = ("f32", "f16", "int8")
 
 
 def _session_options(workers, chunk, max_context, kv_store, kv_dtype, resume, stream_tag):
-    if kv_dtype not in ("f32", None):
-        raise RingrtError(1, f"kv_dtype {kv_dtype!r}: this ringrt stores the KV history as f32 only")
+    if kv_dtype is None:
+        kv_dtype = "f32"
+    if kv_dtype not in _KV_DTYPES:
+        raise RingrtError(1, f"kv_dtype {kv_dtype!r} is not a KV dtype: use 'f32', 'f16' or 'int8'")
     o = _capi.SessionOptions()
     _lib.ringrt_session_options_init(ctypes.byref(o))
+    o.kv_dtype = _KV_DTYPES.index(kv_dtype)
     for name, value in (("workers", workers), ("chunk", chunk), ("max_context", max_context)):
         if value is not None:
             if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < 0:
@@ -151,7 +159,8 @@ class Model:
     def session(self, workers: int = 0, chunk: int = 256, max_context: int = 8192, kv_store: Optional[str] = None,
                 kv_dtype: str = "f32", resume: bool = False, stream_tag: int = 0) -> "Session":
         """A session: workers (0: one per core), chunk, max_context, kv_store ("memory" or "file:PATH"),
-        resume (continue the stream a file store holds), stream_tag (checked on resume)."""
+        kv_dtype ("f32", "f16" or "int8": how the KV history keeps its numbers), resume (continue the
+        stream a file store holds), stream_tag (checked on resume)."""
         return Session(self, _session_options(workers, chunk, max_context, kv_store, kv_dtype, resume, stream_tag))
 
     def close(self) -> None:

@@ -22,7 +22,7 @@ class LoadOptions(ctypes.Structure):
 
 class SessionOptions(ctypes.Structure):
     _fields_ = [("struct_size", c_size_t), ("workers", c_u32), ("chunk", c_u32), ("max_context", c_u64),
-                ("kv_store", c_char_p), ("resume", c_int), ("stream_tag", c_u64)]
+                ("kv_store", c_char_p), ("resume", c_int), ("stream_tag", c_u64), ("kv_dtype", c_u32)]
 
 
 class ModelInfo(ctypes.Structure):
@@ -39,7 +39,8 @@ class MemoryPlan(ctypes.Structure):
     _fields_ = [("struct_size", c_size_t), ("arena_bytes", c_u64), ("kv_bytes", c_u64), ("kv_in_arena", c_int),
                 ("workers", c_u32), ("chunk", c_u32), ("max_context", c_u64), ("kv_positions", c_u64),
                 ("kv_window_buffer", c_int), ("layer_by_layer", c_int), ("residual_bytes", c_u64),
-                ("xnnpack_in_arena", c_int), ("entry_count", c_size_t), ("entries", PlanEntry * MAX_PLAN_ENTRIES)]
+                ("xnnpack_in_arena", c_int), ("entry_count", c_size_t), ("entries", PlanEntry * MAX_PLAN_ENTRIES),
+                ("kv_dtype", c_u32)]
 
 
 def _find_library():

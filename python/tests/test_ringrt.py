@@ -71,6 +71,27 @@ def test_file_store_streams_and_resumes(small_model, tmp_path):
         model.session(workers=2, chunk=8, max_context=90, kv_store=store, stream_tag=tag + 1, resume=True)
 
 
+@pytest.mark.parametrize("dtype,tol,bytes_per_piece", [("f16", 5e-3, 8 * 2), ("int8", 5e-2, 8 + 4)])
+def test_kv_dtypes_through_a_file_store(small_model, tmp_path, dtype, tol, bytes_per_piece):
+    path, config, weights, x = small_model
+    want = reference.forward(config, weights, x)
+    model = ringrt.load(path)
+    plan = model.plan(workers=2, chunk=8, max_context=90, kv_dtype=dtype)
+    assert plan.kv_dtype == dtype
+    kv = 2 * 2 * 2 * 90 * bytes_per_piece  # layers x (K, V) x heads x positions x (head_dim 8 numbers [+ scale])
+    assert kv <= plan.kv_bytes <= kv + 256
+    store = f"file:{tmp_path / 'kv'}"
+    with model.session(workers=2, chunk=8, max_context=90, kv_store=store, kv_dtype=dtype) as s:
+        got = s.append(x[:50], all_timesteps=True)
+        assert np.max(np.abs(got - want[:50])) <= tol
+    with pytest.raises(ringrt.RingrtError, match=f"keeps its KV history as {dtype}, this session as f32"):
+        model.session(workers=2, chunk=8, max_context=90, kv_store=store, resume=True)
+    with model.session(workers=2, chunk=8, max_context=90, kv_store=store, kv_dtype=dtype, resume=True) as s:
+        assert s.length == 50
+        got = s.append(x[50:], all_timesteps=True)
+        assert np.max(np.abs(got - want[50:])) <= tol
+
+
 def test_errors_carry_the_runtimes_message(small_model, tmp_path):
     path, _, _, x = small_model
     with pytest.raises(ringrt.RingrtError, match="nope.rrt") as e:
@@ -92,8 +113,8 @@ def test_errors_carry_the_runtimes_message(small_model, tmp_path):
     assert e.value.code == 6
     s.append(x[:60])  # the session stays usable
     assert s.length == 60
-    with pytest.raises(ringrt.RingrtError, match="kv_dtype"):
-        model.session(kv_dtype="f16")
+    with pytest.raises(ringrt.RingrtError, match="kv_dtype 'bf16' is not a KV dtype"):
+        model.session(kv_dtype="bf16")
     with pytest.raises(ringrt.RingrtError, match="workers must be a non-negative integer"):
         model.session(workers=-1)
     s.close()

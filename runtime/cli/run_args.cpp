@@ -25,6 +25,9 @@ const char* run_usage() {
          "                      8192 with --plan and no input)\n"
          "  --kv-store S        where the KV history lives: 'memory' (default, in the arena) or\n"
          "                      'file:PATH' (on disk; RAM use stays fixed however long the sequence)\n"
+         "  --kv-dtype T        how the KV history keeps its numbers: f32 (default, exact), f16 (half\n"
+         "                      the bytes) or int8 (a quarter, with a scale per position and head);\n"
+         "                      a file store records it and is resumed only with the same one\n"
          "  --resume            continue the stream a file store holds (after a crash or kill);\n"
          "                      without it an existing non-empty store is refused, never overwritten\n"
          "  --plan              print the memory plan and exit\n"
@@ -47,7 +50,7 @@ const char* run_usage() {
 
 ParseResult parse_run_args(int argc, char** argv, RunArgs* a, std::string* error) {
   static const char* const kOptions[] = {"--input",    "--output", "--threads", "--chunk",         "--max-context",
-                                         "--kv-store", "--resume", "--plan",    "--all-timesteps", "--quiet",
+                                         "--kv-store", "--kv-dtype", "--resume", "--plan",    "--all-timesteps", "--quiet",
                                          "--distributed", "--peer-timeout"};
   OptionScanner args(argc, argv, kOptions, sizeof kOptions / sizeof kOptions[0]);
   for (OptionScanner::Item item; (item = args.next()) != OptionScanner::Item::kEnd;) {
@@ -86,6 +89,13 @@ ParseResult parse_run_args(int argc, char** argv, RunArgs* a, std::string* error
       ok = args.value(&a->kv_store);
       if (ok && a->kv_store != "memory" && (a->kv_store.rfind("file:", 0) != 0 || a->kv_store.size() == 5)) {
         *error = "option '--kv-store' must be 'memory' or 'file:PATH', got '" + a->kv_store + "'";
+        return ParseResult::kError;
+      }
+    } else if (name == "--kv-dtype") {
+      std::string dtype;
+      ok = args.value(&dtype);
+      if (ok && !parse_kv_dtype(dtype.c_str(), &a->kv_dtype)) {
+        *error = "option '--kv-dtype' must be f32, f16 or int8, got '" + dtype + "'";
         return ParseResult::kError;
       }
     } else if (name == "--peer-timeout") {

@@ -4,6 +4,8 @@
 #include <cstdint>
 #include <string>
 
+#include "ringrt/ringrt.hpp"
+
 namespace ringrt::cli {
 
 struct RunArgs {
@@ -14,6 +16,7 @@ struct RunArgs {
   uint32_t chunk = 256;
   uint64_t max_context = 0;  // 0: the input's sequence length
   std::string kv_store = "memory";  // "memory" or "file:PATH"
+  ringrt::KvDtype kv_dtype = ringrt::KvDtype::kF32;
   bool resume = false;
   bool plan = false;
   bool all_timesteps = false;

@@ -82,6 +82,7 @@ ringrt::SessionOptions session_options(const ringrt::cli::RunArgs& args, uint64_
   o.max_context = max_context;
   o.kv_store = args.kv_store.c_str();
   o.resume = args.resume;
+  o.kv_dtype = args.kv_dtype;
   o.transport = g_ring;
   return o;
 }
@@ -440,9 +441,9 @@ int main(int argc, char** argv) {
     if (plan.ranks > 1) std::fprintf(g_report, ", %u ranks (figures below are rank 0's)", plan.ranks);
     std::fprintf(g_report, "\n");
     if (!fit_note.empty()) std::fprintf(g_report, "ringrt-run: %s\n", fit_note.c_str());
-    std::fprintf(g_report, "ringrt-run: planned arena %.1f MiB, peak RSS %.1f MiB, KV history %.1f MiB %s\n",
+    std::fprintf(g_report, "ringrt-run: planned arena %.1f MiB, peak RSS %.1f MiB, KV history %.1f MiB of %s %s\n",
                  mib(plan.arena_bytes), mib(peak_rss_bytes()), mib(session->kv_bytes_stored()),
-                 plan.kv_in_arena ? "(in the arena)" : "on disk");
+                 kv_dtype_name(plan.kv_dtype), plan.kv_in_arena ? "(in the arena)" : "on disk");
     if (!args.output.empty()) std::fprintf(g_report, "ringrt-run: wrote %s\n", args.output.c_str());
   }
   return 0;

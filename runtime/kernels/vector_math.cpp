@@ -3,14 +3,7 @@
 #include <cstdint>
 #include <cstring>
 
-// ifunc resolvers run before sanitizer runtimes initialise, so sanitizer builds
-// use the baseline code only.
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && !defined(__SANITIZE_THREAD__) && \
-    !defined(__SANITIZE_ADDRESS__)
-#define RINGRT_MULTIVERSION __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
-#else
-#define RINGRT_MULTIVERSION
-#endif
+#include "multiversion.hpp"
 
 // The 64-byte vector helpers below are internal (inlined, never an ABI boundary),
 // so the compilers' note that passing them changes the ABI without AVX does not apply.

@@ -9,6 +9,7 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "kv_codec.hpp"
 #include "ringrt/status.hpp"
 
 namespace ringrt {
@@ -28,30 +29,55 @@ struct KvGeometry {
   // capacity is a multiple of chunk, so a chunk never wraps.
   bool window_buffer = false;
   uint64_t slot(uint64_t position) const { return window_buffer ? position % capacity : position; }
-  // Floats of a memory store of this geometry (every layer, K and Vᵀ of every head).
-  uint64_t floats() const { return static_cast<uint64_t>(layers) * 2 * capacity * heads * head_dim; }
+  KvDtype dtype = KvDtype::kF32;  // how the store keeps its numbers (kv_codec.hpp)
+  KvCodec codec() const { return KvCodec{dtype}; }
+  // A memory store of this geometry: the elements of every layer, kind and head
+  // (rounded up to 8 bytes), then the scales (int8).
+  uint64_t element_bytes() const {
+    const uint64_t b = static_cast<uint64_t>(layers) * 2 * heads * capacity * head_dim * codec().element_bytes();
+    return (b + 7) & ~uint64_t{7};
+  }
+  uint64_t bytes() const {
+    return element_bytes() + (codec().scaled() ? static_cast<uint64_t>(layers) * 2 * heads * capacity * sizeof(float) : 0);
+  }
+  // Floats of the scratch one read() needs: the decoded chunk (C x D floats, rounded
+  // to 8 bytes), then, for a store that reads encoded bytes before decoding them
+  // (the file store, f16 or int8), room for them at raw_offset(): the chunk's
+  // scales (C floats, used by int8) and then its elements.
+  std::size_t raw_offset() const { return (static_cast<std::size_t>(chunk) * head_dim + 1) & ~std::size_t{1}; }
+  std::size_t read_floats() const {
+    if (dtype == KvDtype::kF32) return raw_offset();
+    const std::size_t elements = static_cast<std::size_t>(chunk) * head_dim * codec().element_bytes();
+    return (raw_offset() + chunk + (elements + 3) / 4 + 1) & ~std::size_t{1};
+  }
 };
 
 // Positions a window buffer needs: every key a round of `round` queries can see
 // (window - 1 before the round, rounded up to a chunk), a chunk, and the round.
 uint64_t window_buffer_positions(uint32_t window, uint32_t chunk, uint64_t round);
 
-// One head's chunk of n positions. Keys: n rows of head_dim floats, `stride`
-// floats apart. Values: head_dim rows of n floats (Vᵀ), `stride` floats apart.
+// One head's chunk of n positions, as float32 whatever the store's dtype. Keys: n
+// rows of head_dim floats, `stride` floats apart. Values: head_dim rows of n floats
+// (Vᵀ), `stride` floats apart.
 struct KvView {
   const float* data;
   std::size_t stride;
 };
 
+// kNonFinite naming the key or value an f16 store cannot hold.
+Status kv_range_error(KvDtype dtype, KvKind kind, uint32_t layer, uint64_t position, uint32_t head);
+
 class KvStore {
  public:
   virtual ~KvStore() = default;
   // Copies K and V of rows [0, rows) from `qkv` (row stride `qkv_stride`, K at
-  // column key_column(), V right after it) to positions [start, start + rows) of `layer`.
+  // column key_column(), V right after it) to positions [start, start + rows) of `layer`,
+  // encoded in the store's dtype (kNonFinite: a number beyond an f16 store's range).
   virtual Status write(uint32_t layer, uint64_t start, std::size_t rows, const float* qkv,
                        std::size_t qkv_stride) = 0;
   // Chunk [start, start + n) of one head, start a multiple of the chunk and n <= chunk.
-  // A store that cannot return memory in place reads into `scratch` (chunk * head_dim floats).
+  // A store that cannot return memory in place (a file, or numbers to decode) reads
+  // into `scratch` (KvGeometry::read_floats() floats).
   virtual Status read(uint32_t layer, uint32_t head, KvKind kind, uint64_t start, std::size_t n,
                       float* scratch, KvView* out) = 0;
   // Records that positions [0, length) are complete in every layer. A store that
@@ -77,11 +103,12 @@ class OneLayerKvStore final : public KvStore {
   KvStore* inner_;
 };
 
-// The memory store: the whole history inside the session arena,
-// per layer and head K[capacity][D] and Vᵀ[D][capacity].
+// The memory store: the whole history inside the session arena (g.bytes() bytes),
+// per layer, kind and head K[capacity][D] or Vᵀ[D][capacity] in the store's dtype,
+// then (int8) per layer, kind and head a scale per position.
 class MemoryKvStore final : public KvStore {
  public:
-  MemoryKvStore(const KvGeometry& g, float* storage) : g_(g), data_(storage) {}
+  MemoryKvStore(const KvGeometry& g, void* storage) : g_(g), data_(static_cast<uint8_t*>(storage)) {}
   Status write(uint32_t layer, uint64_t start, std::size_t rows, const float* qkv,
                std::size_t qkv_stride) override;
   Status read(uint32_t layer, uint32_t head, KvKind kind, uint64_t start, std::size_t n, float* scratch,
@@ -89,9 +116,13 @@ class MemoryKvStore final : public KvStore {
   Status commit(uint64_t) override { return Status::Ok(); }
 
  private:
-  float* head_base(uint32_t layer, KvKind kind, uint32_t head) const;
+  uint64_t head_index(uint32_t layer, KvKind kind, uint32_t head) const {
+    return (static_cast<uint64_t>(layer) * 2 + static_cast<uint32_t>(kind)) * g_.heads + head;
+  }
+  uint8_t* head_base(uint32_t layer, KvKind kind, uint32_t head) const;
+  float* head_scales(uint32_t layer, KvKind kind, uint32_t head) const;
   KvGeometry g_;
-  float* data_;
+  uint8_t* data_;
 };
 
 }  // namespace ringrt

@@ -16,10 +16,6 @@ namespace ringrt {
 
 namespace {
 
-Status io_error(const char* path, const char* what, int err) {
-  return Status::Error(StatusCode::kIoError, "KV store %s: %s: %s", path, what, std::strerror(err));
-}
-
 // Creates the file, or opens it if it exists (also when another process created it
 // since the caller looked). *created says which; on failure (-1, errno) *what names
 // the step that failed.
@@ -36,12 +32,16 @@ int open_or_create(const char* path, bool* created, const char** what) {
 
 }  // namespace
 
+Status kv_io_error(const char* path, const char* what, int err) {
+  return Status::Error(StatusCode::kIoError, "KV store %s: %s: %s", path, what, std::strerror(err));
+}
+
 FileKvStore::~FileKvStore() {
   if (fd_ >= 0) close(fd_);
 }
 
 uint64_t FileKvStore::block_bytes(const KvGeometry& g) {
-  const uint64_t data = static_cast<uint64_t>(g.chunk) * g.layers * 2 * g.heads * g.head_dim * sizeof(float);
+  const uint64_t data = static_cast<uint64_t>(g.layers) * 2 * g.heads * region_bytes(g);
   return data + static_cast<uint64_t>(g.layers) * g.chunk * sizeof(uint64_t);
 }
 
@@ -53,12 +53,12 @@ uint64_t FileKvStore::file_bytes(const KvGeometry& g) {
 uint64_t FileKvStore::region(uint32_t layer, KvKind kind, uint32_t head, uint64_t position) const {
   const uint64_t index = (static_cast<uint64_t>(layer) * 2 + static_cast<uint32_t>(kind)) * g_.heads + head;
   const uint64_t block = g_.slot(position) / g_.chunk;
-  return kHeaderBytes + block * block_bytes(g_) + index * g_.chunk * g_.head_dim * sizeof(float);
+  return kHeaderBytes + block * block_bytes(g_) + index * region_bytes(g_);
 }
 
 uint64_t FileKvStore::checksum_at(uint32_t layer, uint64_t position) const {
   const uint64_t slot = g_.slot(position), C = g_.chunk;
-  const uint64_t data = static_cast<uint64_t>(g_.layers) * 2 * g_.heads * C * g_.head_dim * sizeof(float);
+  const uint64_t data = static_cast<uint64_t>(g_.layers) * 2 * g_.heads * region_bytes(g_);
   return kHeaderBytes + slot / C * block_bytes(g_) + data + (layer * C + slot % C) * sizeof(uint64_t);
 }
 
@@ -74,7 +74,7 @@ Status FileKvStore::open(const char* path, const FileStoreIdentity& id, bool res
   bool created = false;
   const char* what = nullptr;
   const int fd = open_or_create(path, &created, &what);
-  if (fd < 0) return io_error(path, what, errno);
+  if (fd < 0) return kv_io_error(path, what, errno);
   // A store is a regular file: it is read and written at offsets, and a device or a
   // FIFO given by mistake (/dev/null, a pipe) must not be written to.
   if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
@@ -102,9 +102,12 @@ Status FileKvStore::open(const char* path, const FileStoreIdentity& id, bool res
     return s;
   }
   KvHeader h;
-  const bool complete = full_pread(fd_, &h, sizeof h, 0);
-  RINGRT_RETURN_IF_ERROR(check_kv_header_format(h, complete, kHeaderBytes, path));
-  if (fstat(fd_, &st) != 0) return io_error(path, "cannot stat", errno);
+  std::memset(&h, 0, sizeof h);
+  if (fstat(fd_, &st) != 0) return kv_io_error(path, "cannot stat", errno);
+  // A format-2 header is shorter than a format-3 one, and a new store's file ends with it.
+  const std::size_t bytes = static_cast<uint64_t>(st.st_size) < sizeof h ? static_cast<std::size_t>(st.st_size) : sizeof h;
+  const bool read = full_pread(fd_, &h, bytes, 0);
+  RINGRT_RETURN_IF_ERROR(check_kv_header_format(h, read ? bytes : 0, kHeaderBytes, path));
   return open_existing(h, static_cast<uint64_t>(st.st_size), resume, window, committed);
 }
 
@@ -124,6 +127,13 @@ Status FileKvStore::open_existing(const KvHeader& h, uint64_t file_size, bool re
     return Status::Error(StatusCode::kInvalidArgument,
                          "KV store %s was written with chunk %u; open it with the same chunk size (not %u)", path,
                          h.chunk, g_.chunk);
+  }
+  const KvDtype dtype = kv_header_dtype(h);
+  if (h.committed > 0 && dtype != g_.dtype) {
+    return Status::Error(StatusCode::kInvalidArgument,
+                         "KV store %s keeps its KV history as %s, this session as %s: resume it with the dtype it was "
+                         "written with (ringrt-run --kv-dtype %s, SessionOptions::kv_dtype)",
+                         path, kv_dtype_name(dtype), kv_dtype_name(g_.dtype), kv_dtype_name(dtype));
   }
   // The checksums of the last committed position end the data the header vouches
   // for (they follow the K and V of their block).
@@ -189,8 +199,9 @@ Status FileKvStore::write_header(uint64_t committed) {
   h.capacity = g_.capacity;
   h.committed = committed;
   h.stream_tag = id_.stream_tag;
-  h.checksum = kv_header_checksum(h);
-  if (!full_pwrite(fd_, &h, sizeof h, 0)) return io_error(path_, "cannot write the header", errno);
+  h.kv_dtype = static_cast<uint32_t>(g_.dtype);
+  const std::size_t bytes = seal_kv_header(&h);
+  if (!full_pwrite(fd_, &h, bytes, 0)) return kv_io_error(path_, "cannot write the header", errno);
   return Status::Ok();
 }
 
@@ -208,6 +219,7 @@ Status FileKvStore::write(uint32_t layer, uint64_t start, std::size_t rows, cons
 
 Status FileKvStore::write_segment(uint32_t layer, uint64_t pos, std::size_t n, const float* qkv,
                                   std::size_t qkv_stride) {
+  if (g_.dtype != KvDtype::kF32) return write_encoded(layer, pos, n, qkv, qkv_stride);
   const std::size_t D = g_.head_dim, H = static_cast<std::size_t>(g_.heads) * D, C = g_.chunk;
   const std::size_t in_block = static_cast<std::size_t>(pos % C);
   const float* kv = qkv + g_.key_column();
@@ -233,7 +245,7 @@ Status FileKvStore::write_segment(uint32_t layer, uint64_t pos, std::size_t n, c
     for (std::size_t r = 0; r < n; ++r) sums[r] = sum.row(kv + r * qkv_stride, layer, g_.slot(pos + r));
     ok = full_pwrite(fd_, sums, n * sizeof(uint64_t), checksum_at(layer, pos));
   }
-  if (!ok) return io_error(path_, "write failed (disk full or file size limit?)", errno);
+  if (!ok) return kv_io_error(path_, "write failed (disk full or file size limit?)", errno);
   return Status::Ok();
 }
 
@@ -244,10 +256,11 @@ Status FileKvStore::read(uint32_t layer, uint32_t head, KvKind kind, uint64_t st
     return Status::Error(StatusCode::kInternal, "KV store %s: read of [%llu, +%zu) is not one chunk", path_,
                          static_cast<unsigned long long>(start), n);
   }
+  if (g_.dtype != KvDtype::kF32) return read_encoded(layer, head, kind, start, n, scratch, out);
   // K: n rows of D. Vᵀ: D rows of C, of which the first n are used: read up to the last one.
   const std::size_t floats = kind == KvKind::kKey ? n * D : (D - 1) * C + n;
   if (!full_pread(fd_, scratch, floats * sizeof(float), region(layer, kind, head, start))) {
-    return io_error(path_, "read failed", errno);
+    return kv_io_error(path_, "read failed", errno);
   }
   *out = KvView{scratch, kind == KvKind::kKey ? D : C};
   return Status::Ok();

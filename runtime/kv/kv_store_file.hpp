@@ -3,14 +3,17 @@
 // produced and chunks are read back with pread into the ring slots' buffers, so no
 // page of the file is ever mapped into the process.
 //
-// File layout (store format 2, kv_store_header.hpp):
-//   [0, 4096)  the header: model fingerprint, geometry, stream tag, committed length
+// File layout (store format 2 for f32 KV, 3 for f16 and int8; kv_store_header.hpp):
+//   [0, 4096)  the header: model fingerprint, geometry, stream tag, committed length,
+//              KV dtype (format 3)
 //   then one block per ring chunk of C positions (block b at 4096 + b * block_bytes):
-//     per layer, K then V, per head, C x head_dim float32: K as rows [C][D], V
-//     transposed [D][C] (a ring chunk is one block, read with one pread per head
-//     and kind);
+//     per layer, K then V, per head, C x head_dim numbers in the store's dtype
+//     (kv_codec.hpp): K as rows [C][D], V transposed [D][C] (a ring chunk is one
+//     block, read with one pread per head and kind), and for int8 the C scales of
+//     those rows or columns;
 //     then the block's checksums: per layer, C uint64, one per position
-//     (kv_row_checksum.hpp: every head's K row and V column of that position).
+//     (kv_row_checksum.hpp: every head's K row and V column of that position, as
+//     the numbers they decode to).
 // A row's checksum is written with the row. The file grows with the stream (a
 // limit on file size or a full disk fails the round that crosses it, never an
 // earlier one). The header is rewritten after every round, once that round's KV is
@@ -38,6 +41,9 @@ struct FileStoreIdentity {
 
 struct KvHeader;
 
+// kIoError "KV store PATH: WHAT: strerror(err)".
+Status kv_io_error(const char* path, const char* what, int err);
+
 class FileKvStore final : public KvStore {
  public:
   static constexpr uint64_t kHeaderBytes = 4096;
@@ -46,7 +52,7 @@ class FileKvStore final : public KvStore {
   // holds a block segment's checksums, and is the resume check's buffer.
   FileKvStore(const KvGeometry& g, float* staging) : g_(g), staging_(staging) {}
   ~FileKvStore() override;
-  static std::size_t staging_floats(const KvGeometry& g) { return rows_floats(g) + 4 * g.chunk + g.head_dim; }
+  static std::size_t staging_floats(const KvGeometry& g) { return g.read_floats() + 4 * g.chunk + g.head_dim; }
 
   // Opens or creates the store at `path` and locks it (a store another session
   // holds is refused at once). An existing store must match the model and
@@ -67,19 +73,20 @@ class FileKvStore final : public KvStore {
   static uint64_t file_bytes(const KvGeometry& g);
 
  private:
-  // A chunk of one head (C x D floats), rounded up to 8 bytes: the checksums follow.
-  static std::size_t rows_floats(const KvGeometry& g) {
-    return (static_cast<std::size_t>(g.chunk) * g.head_dim + 1) & ~std::size_t{1};
-  }
+  // Bytes of one layer, kind and head in a block: C x D numbers, then (int8) C scales.
+  static uint64_t region_bytes(const KvGeometry& g) { return g.codec().piece_bytes(g.head_dim) * g.chunk; }
   static uint64_t block_bytes(const KvGeometry& g);
   // File offset of the [C][D] (K) or [D][C] (Vᵀ) region of `head` in the block holding `position`.
   uint64_t region(uint32_t layer, KvKind kind, uint32_t head, uint64_t position) const;
   // File offset of the checksum of `position` in `layer`.
   uint64_t checksum_at(uint32_t layer, uint64_t position) const;
-  uint64_t* checksums() const { return reinterpret_cast<uint64_t*>(staging_ + rows_floats(g_)); }
+  uint64_t* checksums() const { return reinterpret_cast<uint64_t*>(staging_ + g_.read_floats()); }
   Status open_existing(const KvHeader& h, uint64_t file_size, bool resume, uint32_t window, uint64_t* committed);
-  // Positions [pos, pos + n) of one block, from n qkv rows.
+  // Positions [pos, pos + n) of one block, from n qkv rows (f32, or encoded).
   Status write_segment(uint32_t layer, uint64_t pos, std::size_t n, const float* qkv, std::size_t qkv_stride);
+  Status write_encoded(uint32_t layer, uint64_t pos, std::size_t n, const float* qkv, std::size_t qkv_stride);
+  Status read_encoded(uint32_t layer, uint32_t head, KvKind kind, uint64_t start, std::size_t n, float* scratch,
+                      KvView* out);
   // Positions [first, end) of every layer against their checksums (kv_store_verify.cpp).
   Status verify(uint64_t first, uint64_t end);
   Status write_header(uint64_t committed);

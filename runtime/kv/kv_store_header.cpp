@@ -6,9 +6,36 @@
 
 namespace ringrt {
 
-uint64_t kv_header_checksum(const KvHeader& h) { return fnv1a64(&h, offsetof(KvHeader, checksum)); }
+namespace {
 
-Status check_kv_header_format(const KvHeader& h, bool complete, uint32_t header_bytes, const char* path) {
+// A format-2 header's checksum sits where format 3 keeps the dtype.
+uint64_t checksum_v2(const KvHeader& h) {
+  uint64_t sum;
+  std::memcpy(&sum, &h.kv_dtype, sizeof sum);
+  return sum;
+}
+
+}  // namespace
+
+std::size_t seal_kv_header(KvHeader* h) {
+  if (h->kv_dtype == static_cast<uint32_t>(KvDtype::kF32)) {
+    h->version = kKvStoreVersionF32;
+    const uint64_t sum = fnv1a64(h, offsetof(KvHeader, kv_dtype));
+    std::memcpy(&h->kv_dtype, &sum, sizeof sum);
+    return kKvHeaderBytesF32;
+  }
+  h->version = kKvStoreVersion;
+  h->reserved = 0;
+  h->checksum = fnv1a64(h, offsetof(KvHeader, checksum));
+  return sizeof *h;
+}
+
+KvDtype kv_header_dtype(const KvHeader& h) {
+  return h.version >= 3 ? static_cast<KvDtype>(h.kv_dtype) : KvDtype::kF32;
+}
+
+Status check_kv_header_format(const KvHeader& h, std::size_t bytes, uint32_t header_bytes, const char* path) {
+  const bool complete = bytes >= kKvHeaderBytesF32;
   // Another file given as the store (a model, an input) is left alone: the message
   // does not suggest removing it.
   if (!complete || std::memcmp(h.magic, kKvStoreMagic, sizeof kKvStoreMagic) != 0) {
@@ -17,24 +44,31 @@ Status check_kv_header_format(const KvHeader& h, bool complete, uint32_t header_
                          "a new store, or remove this file yourself if it is a damaged store you do not need",
                          path, complete ? "it does not begin with the store's magic RRTKVST1" : "it is shorter than a store's header");
   }
-  // Format 1 has the same header (checksum included), so an intact one is told apart.
-  const bool intact = h.checksum == kv_header_checksum(h) && h.header_bytes == header_bytes;
-  if (intact && h.version >= 1 && h.version < kKvStoreVersion) {
+  // Formats 1 and 2 have the same header (checksum included), so an intact one is
+  // told apart; formats 3 and later have the dtype and then the checksum.
+  const bool intact_v2 = checksum_v2(h) == fnv1a64(&h, offsetof(KvHeader, kv_dtype));
+  const bool intact_v3 = bytes >= sizeof h && h.checksum == fnv1a64(&h, offsetof(KvHeader, checksum));
+  const bool intact = (h.version >= 3 ? intact_v3 : intact_v2) && h.header_bytes == header_bytes;
+  if (intact && h.version >= 1 && h.version < kKvStoreVersionF32) {
     return Status::Error(StatusCode::kInvalidArgument,
-                         "KV store %s was written by an older ringrt (store format %u; this ringrt reads format %u, "
-                         "which checksums the KV data) and cannot be read: remove it and recompute the stream "
+                         "KV store %s was written by an older ringrt (store format %u; this ringrt reads formats %u "
+                         "and %u, which checksum the KV data) and cannot be read: remove it and recompute the stream "
                          "(run again without --resume)",
-                         path, h.version, kKvStoreVersion);
+                         path, h.version, kKvStoreVersionF32, kKvStoreVersion);
   }
-  if (intact && h.version > kKvStoreVersion) {
+  // A later format's layout is unknown: either checksum place vouches for its version.
+  if ((intact_v2 || intact_v3) && h.header_bytes == header_bytes && h.version > kKvStoreVersion) {
     return Status::Error(StatusCode::kInvalidArgument,
-                         "KV store %s was written by a newer ringrt (store format %u; this ringrt reads format %u): "
-                         "resume it with that ringrt, or remove it to start over",
-                         path, h.version, kKvStoreVersion);
+                         "KV store %s was written by a newer ringrt (store format %u; this ringrt reads formats %u "
+                         "and %u): resume it with that ringrt, or remove it to start over",
+                         path, h.version, kKvStoreVersionF32, kKvStoreVersion);
   }
-  if (!intact || h.version != kKvStoreVersion) {
+  if (!intact || h.version < kKvStoreVersionF32 ||
+      (h.version == kKvStoreVersion && h.kv_dtype != static_cast<uint32_t>(KvDtype::kF16) &&
+       h.kv_dtype != static_cast<uint32_t>(KvDtype::kInt8))) {
     return Status::Error(StatusCode::kInvalidArgument,
-                         "KV store %s: damaged header (checksum or version mismatch); remove it to start over", path);
+                         "KV store %s: damaged header (checksum, version or KV dtype mismatch); remove it to start over",
+                         path);
   }
   return Status::Ok();
 }

@@ -1,3 +1,4 @@
+#include <cstdio>
 #include <cstring>
 
 #include "kv_store.hpp"
@@ -9,10 +10,22 @@ uint64_t window_buffer_positions(uint32_t window, uint32_t chunk, uint64_t round
   return round_up(window - 1, chunk) + chunk + round_up(round, chunk);
 }
 
-float* MemoryKvStore::head_base(uint32_t layer, KvKind kind, uint32_t head) const {
-  const uint64_t per_head = g_.capacity * g_.head_dim;
-  const uint64_t index = (static_cast<uint64_t>(layer) * 2 + static_cast<uint32_t>(kind)) * g_.heads + head;
-  return data_ + index * per_head;
+Status kv_range_error(KvDtype dtype, KvKind kind, uint32_t layer, uint64_t position, uint32_t head) {
+  return Status::Error(StatusCode::kNonFinite,
+                       "a %s of layer %u, position %llu, kv head %u is beyond the range of the %s KV store "
+                       "(|x| <= 65504): run with kv_dtype f32 or int8 (ringrt-run --kv-dtype)",
+                       kind == KvKind::kKey ? "key" : "value", layer, static_cast<unsigned long long>(position), head,
+                       kv_dtype_name(dtype));
+}
+
+uint8_t* MemoryKvStore::head_base(uint32_t layer, KvKind kind, uint32_t head) const {
+  const uint64_t per_head = g_.capacity * g_.head_dim * g_.codec().element_bytes();
+  return data_ + head_index(layer, kind, head) * per_head;
+}
+
+float* MemoryKvStore::head_scales(uint32_t layer, KvKind kind, uint32_t head) const {
+  if (!g_.codec().scaled()) return nullptr;
+  return reinterpret_cast<float*>(data_ + g_.element_bytes()) + head_index(layer, kind, head) * g_.capacity;
 }
 
 Status MemoryKvStore::write(uint32_t layer, uint64_t start, std::size_t rows, const float* qkv,
@@ -24,29 +37,66 @@ Status MemoryKvStore::write(uint32_t layer, uint64_t start, std::size_t rows, co
     RINGRT_RETURN_IF_ERROR(write(layer, start, head_rows, qkv, qkv_stride));
     return write(layer, start + head_rows, rows - head_rows, qkv + head_rows * qkv_stride, qkv_stride);
   }
-  start = first;
   const std::size_t D = g_.head_dim, H = static_cast<std::size_t>(g_.heads) * D;
+  const KvCodec codec = g_.codec();
+  const std::size_t eb = codec.element_bytes();
   for (uint32_t j = 0; j < g_.heads; ++j) {
-    float* k = head_base(layer, KvKind::kKey, j) + start * D;
     const float* k_src = qkv + g_.key_column() + j * D;
-    for (std::size_t r = 0; r < rows; ++r) std::memcpy(k + r * D, k_src + r * qkv_stride, D * sizeof(float));
-    float* vt = head_base(layer, KvKind::kValue, j) + start;
     const float* v_src = qkv + g_.key_column() + H + j * D;
-    for (std::size_t d = 0; d < D; ++d) {
-      float* row = vt + d * g_.capacity;
-      for (std::size_t r = 0; r < rows; ++r) row[r] = v_src[r * qkv_stride + d];
+    uint8_t* k = head_base(layer, KvKind::kKey, j) + first * D * eb;
+    uint8_t* vt = head_base(layer, KvKind::kValue, j) + first * eb;
+    if (g_.dtype == KvDtype::kF32) {
+      for (std::size_t r = 0; r < rows; ++r) std::memcpy(k + r * D * eb, k_src + r * qkv_stride, D * sizeof(float));
+      for (std::size_t d = 0; d < D; ++d) {
+        float* row = reinterpret_cast<float*>(vt) + d * g_.capacity;
+        for (std::size_t r = 0; r < rows; ++r) row[r] = v_src[r * qkv_stride + d];
+      }
+      continue;
+    }
+    float* k_scales = head_scales(layer, KvKind::kKey, j);
+    float* v_scales = head_scales(layer, KvKind::kValue, j);
+    for (std::size_t r = 0; r < rows; ++r) {
+      float ks, vs;
+      if (!codec.encode(k_src + r * qkv_stride, D, k + r * D * eb, 1, &ks)) {
+        return kv_range_error(g_.dtype, KvKind::kKey, layer, start + r, j);
+      }
+      if (!codec.encode(v_src + r * qkv_stride, D, vt + r * eb, g_.capacity, &vs)) {
+        return kv_range_error(g_.dtype, KvKind::kValue, layer, start + r, j);
+      }
+      if (k_scales) {
+        k_scales[first + r] = ks;
+        v_scales[first + r] = vs;
+      }
     }
   }
   return Status::Ok();
 }
 
-Status MemoryKvStore::read(uint32_t layer, uint32_t head, KvKind kind, uint64_t start, std::size_t, float*,
+Status MemoryKvStore::read(uint32_t layer, uint32_t head, KvKind kind, uint64_t start, std::size_t n, float* scratch,
                            KvView* out) {
   start = g_.slot(start);
+  const std::size_t D = g_.head_dim;
+  const uint8_t* base = head_base(layer, kind, head);
+  if (g_.dtype == KvDtype::kF32) {  // in place
+    const float* data = reinterpret_cast<const float*>(base);
+    *out = kind == KvKind::kKey ? KvView{data + start * D, D}
+                                : KvView{data + start, static_cast<std::size_t>(g_.capacity)};
+    return Status::Ok();
+  }
+  const KvCodec codec = g_.codec();
+  const std::size_t eb = codec.element_bytes();
+  const float* scales = head_scales(layer, kind, head);
   if (kind == KvKind::kKey) {
-    *out = KvView{head_base(layer, kind, head) + start * g_.head_dim, g_.head_dim};
+    for (std::size_t r = 0; r < n; ++r) {
+      codec.decode_run(base + (start + r) * D * eb, D, scales ? scales[start + r] : 1.0f, scratch + r * D);
+    }
+    *out = KvView{scratch, D};
   } else {
-    *out = KvView{head_base(layer, kind, head) + start, static_cast<std::size_t>(g_.capacity)};
+    for (std::size_t d = 0; d < D; ++d) {
+      codec.decode_run_scaled(base + (d * g_.capacity + start) * eb, n, scales ? scales + start : nullptr,
+                              scratch + d * n);
+    }
+    *out = KvView{scratch, n};
   }
   return Status::Ok();
 }

@@ -43,13 +43,13 @@ Status WorkerRing::pack_op(RingSlot& slot, std::size_t k, const float* data, std
 }
 
 Status WorkerRing::prepare_share(const Round& rd, uint64_t chunk, std::size_t worker) {
-  const std::size_t C = g_.chunk, D = g_.head_dim;
+  const std::size_t C = g_.chunk;
   RingSlot& slot = slots_[chunk % (rd.active + 1)];
   const uint64_t first = chunk * C;
   const std::size_t n = static_cast<std::size_t>(rd.end - first < C ? rd.end - first : C);
   for (std::size_t k = worker; k < 2u * g_.kv_heads; k += rd.active) {
     const KvKind kind = (k % 2) ? KvKind::kValue : KvKind::kKey;
-    float* scratch = slot.scratch + k * C * D;
+    float* scratch = slot.scratch + k * g_.read_floats();
     KvView view;
     RINGRT_RETURN_IF_ERROR(store_->read(rd.layer, static_cast<uint32_t>(k / 2), kind, first, n, scratch, &view));
     RINGRT_RETURN_IF_ERROR(pack_op(slot, k, view.data, view.stride, n, scratch, rd.input_stride));
@@ -297,7 +297,7 @@ void WorkerRing::external_item(void* ctx, std::size_t w) {
     const std::size_t head = k / 2;
     const float* data = (k % 2) ? c.values_t + head * c.value_stride : c.keys + head * c.key_stride;
     const std::size_t stride = (k % 2) ? c.v_row_stride : self.g_.head_dim;
-    rd.status[w] = self.pack_op(slot, k, data, stride, c.n, slot.scratch + k * self.g_.chunk * self.g_.head_dim,
+    rd.status[w] = self.pack_op(slot, k, data, stride, c.n, slot.scratch + k * self.g_.read_floats(),
                                 rd.input_stride);
   }
   if (rd.status[w].ok()) rd.status[w] = self.attend(rd, w, slot, 0, c.n, true);

@@ -42,6 +42,9 @@ struct RingGeometry {
   uint32_t kv_heads;    // G: query head j uses kv head j / (N / G)
   uint32_t head_dim;    // D
   uint32_t qkv_stride;  // floats per qkv row: Q (N·D), then K and V (G·D each)
+  // Scratch floats one KV store read needs (KvGeometry::read_floats); 0: C·D.
+  uint32_t kv_read_floats = 0;
+  std::size_t read_floats() const { return kv_read_floats ? kv_read_floats : static_cast<std::size_t>(chunk) * head_dim; }
 };
 
 // Rounds of at most this many rows use the key split (see run_key_split).
@@ -51,7 +54,7 @@ constexpr std::size_t kKeySplitRows = 64;
 struct RingSlot {
   FullyConnected* ops;  // 2 * kv_heads: [2g] = K of kv head g, [2g + 1] = V of kv head g
   MemoryPool* pools;    // one pool per operator
-  float* scratch;       // 2 * kv_heads * C * D floats: chunks read from the store, compacted Vᵀ
+  float* scratch;       // 2 * kv_heads reads (RingGeometry::read_floats each): chunks read from the store, compacted Vᵀ
 };
 
 // Per-worker working buffers. M = max(C, kKeySplitRows).

@@ -31,7 +31,7 @@ Status size_worker_ring(const RingGeometry& g, WorkerRingSizes* s) {
   s->softmax = P * xnn_buffer_bytes(heads * M * 2 + M);
   s->partials = P * xnn_buffer_bytes(S * H);
   s->queries = xnn_buffer_bytes(heads * S * D);
-  s->slot_buffers = (P + 1) * xnn_buffer_bytes(2 * G * C * D);
+  s->slot_buffers = (P + 1) * xnn_buffer_bytes(2 * G * g.read_floats());
   s->slot_ops = (P + 1) * G * (s->slot_op_bytes[0] + s->slot_op_bytes[1]);
   s->split_ops = P * (heads * s->split_op_bytes[0] + s->split_op_bytes[1]);
   return Status::Ok();

@@ -48,7 +48,7 @@ Status WorkerRing::split_chunk(Split& sp, std::size_t w, uint64_t chunk) {
     KvView k, vt;
     RINGRT_RETURN_IF_ERROR(store_->read(sp.layer, static_cast<uint32_t>(g), KvKind::kKey, key0, nk, scratch, &k));
     RINGRT_RETURN_IF_ERROR(
-        store_->read(sp.layer, static_cast<uint32_t>(g), KvKind::kValue, key0, nk, scratch + C * D, &vt));
+        store_->read(sp.layer, static_cast<uint32_t>(g), KvKind::kValue, key0, nk, scratch + g_.read_floats(), &vt));
     for (std::size_t j = g * group; j < (g + 1) * group; ++j) {
       float* col_max = b.state + j * M;
       float* sum = b.state + (heads + j) * M;

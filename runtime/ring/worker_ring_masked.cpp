@@ -46,7 +46,7 @@ Status WorkerRing::restrict_to_visible(const Round& rd, std::size_t w, const Rin
   const std::size_t g = kv_head(j);
   KvView vt;
   RINGRT_RETURN_IF_ERROR(store_->read(rd.layer, static_cast<uint32_t>(g), KvKind::kValue, key0, nk,
-                                      slot.scratch + (2 * g + 1) * C * D, &vt));
+                                      slot.scratch + (2 * g + 1) * g_.read_floats(), &vt));
   for (std::size_t r = 0; r < n; ++r) {
     float* pv = buf.pv + r * D;
     if (first_non_finite(pv, D) == D) continue;

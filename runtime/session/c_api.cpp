@@ -1,6 +1,7 @@
 // The C API: thin wrappers over ringrt.hpp.
 #include "ringrt/ringrt.h"
 
+#include <cstddef>
 #include <cstdio>
 #include <cstring>
 #include <new>
@@ -33,8 +34,16 @@ ringrt::Status invalid(const char* message) { return ringrt::Status::Error(ringr
 // built against an older header does not have keep their defaults). Refused when
 // struct_size is too small for any version of the struct, or when the caller set
 // fields past the ones this library knows (it was built against a newer header).
-// A struct_size smaller than this library's struct: too small for any version (the
-// first version of each struct is this one), so the struct was never initialised.
+// A struct_size smaller than the struct's first version: the struct was never initialised.
+// The first versions: ringrt_session_options and ringrt_memory_plan without kv_dtype,
+// the others as they are.
+template <typename T>
+constexpr std::size_t first_version_size() { return sizeof(T); }
+template <>
+constexpr std::size_t first_version_size<ringrt_session_options>() { return offsetof(ringrt_session_options, kv_dtype); }
+template <>
+constexpr std::size_t first_version_size<ringrt_memory_plan>() { return offsetof(ringrt_memory_plan, kv_dtype); }
+
 ringrt::Status check_struct_size(std::size_t size, std::size_t ours, const char* name) {
   if (size >= ours) return ringrt::Status::Ok();
   return ringrt::Status::Error(ringrt::StatusCode::kInvalidArgument,
@@ -45,7 +54,7 @@ ringrt::Status check_struct_size(std::size_t size, std::size_t ours, const char*
 
 template <typename T>
 ringrt::Status read_struct(const T* in, T* out, const char* name) {
-  RINGRT_RETURN_IF_ERROR(check_struct_size(in->struct_size, sizeof(T), name));
+  RINGRT_RETURN_IF_ERROR(check_struct_size(in->struct_size, first_version_size<T>(), name));
   const unsigned char* bytes = reinterpret_cast<const unsigned char*>(in);
   for (std::size_t i = sizeof(T); i < in->struct_size; ++i) {
     if (bytes[i] != 0) {
@@ -55,7 +64,8 @@ ringrt::Status read_struct(const T* in, T* out, const char* name) {
                                    name, ringrt::version(), in->struct_size, sizeof(T));
     }
   }
-  std::memcpy(out, in, sizeof(T));
+  std::memcpy(out, in, in->struct_size < sizeof(T) ? in->struct_size : sizeof(T));  // the rest keeps its defaults
+  out->struct_size = sizeof(T);
   return ringrt::Status::Ok();
 }
 
@@ -63,9 +73,9 @@ ringrt::Status read_struct(const T* in, T* out, const char* name) {
 template <typename T>
 ringrt::Status write_struct(const T& full, T* out, const char* name) {
   if (!out) return invalid("null result struct");
-  RINGRT_RETURN_IF_ERROR(check_struct_size(out->struct_size, sizeof(T), name));
+  RINGRT_RETURN_IF_ERROR(check_struct_size(out->struct_size, first_version_size<T>(), name));
   const std::size_t size = out->struct_size;
-  std::memcpy(out, &full, sizeof(T));
+  std::memcpy(out, &full, size < sizeof(T) ? size : sizeof(T));
   out->struct_size = size;  // bytes past sizeof(T) are the caller's fields, left as they are
   return ringrt::Status::Ok();
 }
@@ -81,6 +91,7 @@ ringrt::Status session_options(const ringrt_session_options* in, ringrt::Session
   out->kv_store = o.kv_store;
   out->resume = o.resume != 0;
   out->stream_tag = o.stream_tag;
+  out->kv_dtype = static_cast<ringrt::KvDtype>(o.kv_dtype);  // checked by the session
   return ringrt::Status::Ok();
 }
 
@@ -97,6 +108,7 @@ void to_c(const ringrt::MemoryPlan& p, ringrt_memory_plan* c) {
   c->layer_by_layer = p.layer_by_layer;
   c->residual_bytes = p.residual_bytes;
   c->xnnpack_in_arena = p.xnnpack_in_arena;
+  c->kv_dtype = static_cast<uint32_t>(p.kv_dtype);
   static_assert(ringrt::MemoryPlan::kMaxEntries == RINGRT_MAX_PLAN_ENTRIES, "plan entries");
   c->entry_count = p.count;
   for (std::size_t i = 0; i < p.count; ++i) c->entries[i] = {p.entries[i].name, p.entries[i].bytes, p.entries[i].offset};
@@ -122,6 +134,7 @@ void ringrt_session_options_init(ringrt_session_options* o) {
   o->kv_store = d.kv_store;
   o->resume = d.resume;
   o->stream_tag = d.stream_tag;
+  o->kv_dtype = static_cast<uint32_t>(d.kv_dtype);
 }
 
 void ringrt_model_info_init(ringrt_model_info* info) {

@@ -48,7 +48,7 @@ Status SessionState::check_capacity(std::size_t tokens) const {
 
 uint64_t SessionState::kv_bytes(uint64_t positions, uint32_t layers) const {
   if (file_store) return file_store->disk_bytes();
-  return positions * layers * 2 * m.kv_heads() * m.head_dim() * sizeof(float);
+  return positions * layers * 2 * m.kv_heads() * details.kv_geometry.codec().piece_bytes(m.head_dim());
 }
 
 // ---- modes ----
@@ -99,13 +99,12 @@ Status SessionImpl::check_supported(const ModelOptions& m, const SessionOptions&
 Status SessionImpl::open_stores(const SessionOptions& options) {
   const MemoryPlan& plan = s_.plan;
   const PlanDetails& d = s_.details;
-  const KvGeometry geometry{d.layer_by_layer ? 1u : s_.m.num_layers, s_.m.kv_heads(), s_.m.head_dim(),
-                            plan.kv_positions, plan.chunk, s_.m.num_heads * s_.m.head_dim(), d.window_buffer};
+  const KvGeometry& geometry = d.kv_geometry;
   if (d.kv.file) {
     s_.file_store = new (std::nothrow) FileKvStore(geometry, entry_floats(s_.arena, plan, kEntryKvStaging));
     s_.store.reset(s_.file_store);
   } else {
-    s_.store.reset(new (std::nothrow) MemoryKvStore(geometry, entry_floats(s_.arena, plan, kEntryKvStore)));
+    s_.store.reset(new (std::nothrow) MemoryKvStore(geometry, entry_memory(s_.arena, plan, kEntryKvStore)));
   }
   if (!s_.store) return Status::Error(StatusCode::kOutOfMemory, "cannot allocate the KV store");
   s_.ring_store = s_.store.get();
@@ -134,7 +133,7 @@ Status SessionImpl::open_stores(const SessionOptions& options) {
 Status SessionImpl::bind_worker_ring() {
   const MemoryPlan& plan = s_.plan;
   const ModelOptions& m = s_.m;
-  const RingGeometry g{plan.workers, plan.chunk, m.num_heads, m.kv_heads(), m.head_dim(), m.qkv_width()};
+  const RingGeometry& g = s_.details.ring_geometry;
   auto at = [&](ArenaEntry e) { return entry_memory(s_.arena, plan, e); };
   const WorkerRingMemory memory{at(kEntryScores),  at(kEntryPv),          at(kEntrySoftmax), at(kEntryPartials),
                                 at(kEntryQueries), at(kEntrySlotBuffers), at(kEntrySlotOps), at(kEntryKeySplitOps)};

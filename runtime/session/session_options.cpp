@@ -24,6 +24,10 @@ Status validate_session_options(const SessionOptions& o) {
     return Status::Error(StatusCode::kInvalidArgument, "workers must be at most %u, got %u", kMaxWorkers,
                          o.workers);
   }
+  if (o.kv_dtype != KvDtype::kF32 && o.kv_dtype != KvDtype::kF16 && o.kv_dtype != KvDtype::kInt8) {
+    return Status::Error(StatusCode::kInvalidArgument, "kv_dtype %u is not a KV dtype: use f32, f16 or int8",
+                         static_cast<unsigned>(o.kv_dtype));
+  }
   if (o.transport && o.transport->ranks() == 0) {
     return Status::Error(StatusCode::kInvalidArgument, "the transport has no ranks");
   }

@@ -62,12 +62,16 @@ Status plan_session_buffers(const ModelOptions& m, bool weights_f16, const Sessi
   // A bidirectional model runs layer by layer: the store holds one layer's KV and the
   // residual stream of every position waits between layers (residual_store.hpp).
   details->layer_by_layer = !m.causal;
-  const KvGeometry kv{details->layer_by_layer ? 1u : static_cast<uint32_t>(L), G, D, positions, C,
-                      static_cast<uint32_t>(heads * D), details->window_buffer};
+  KvGeometry& kv = details->kv_geometry;
+  kv = KvGeometry{details->layer_by_layer ? 1u : static_cast<uint32_t>(L), G, D, positions, C,
+                  static_cast<uint32_t>(heads * D), details->window_buffer};
+  kv.dtype = o.kv_dtype;
 
   RINGRT_RETURN_IF_ERROR(ensure_xnnpack_initialized(&plan->xnnpack_in_arena));
   RINGRT_RETURN_IF_ERROR(size_dense_ops(m, details->dense_bytes));
-  const RingGeometry ring{P, C, static_cast<uint32_t>(heads), G, D, static_cast<uint32_t>(W)};
+  RingGeometry& ring = details->ring_geometry;
+  ring = RingGeometry{P, C, static_cast<uint32_t>(heads), G, D, static_cast<uint32_t>(W),
+                      static_cast<uint32_t>(kv.read_floats())};
   RINGRT_RETURN_IF_ERROR(size_worker_ring(ring, &details->ring));
   details->f16_scratch_floats = weights_f16 ? 4 * H * H + 4 * H + (E * H) : 0;
   const WorkerRingSizes& r = details->ring;
@@ -99,15 +103,16 @@ Status plan_session_buffers(const ModelOptions& m, bool weights_f16, const Sessi
   set(kEntryOutput, "output.last", xnn_buffer_bytes(H));
   set(kEntrySlotBuffers, "ring.slot_buffers", r.slot_buffers);
   set(kEntryRankMessages, "ring.exchange_messages",
-      ranks > 1 ? 3 * xnn_buffer_bytes(message) + xnn_buffer_bytes(static_cast<uint64_t>(C) * D) : 0);
+      ranks > 1 ? 3 * xnn_buffer_bytes(message) + xnn_buffer_bytes(kv.read_floats()) : 0);
   set(kEntryKvStaging, "kv.write_staging", file ? xnn_buffer_bytes(FileKvStore::staging_floats(kv)) : 0);
-  set(kEntryKvStore, "kv.store", file ? 0 : xnn_buffer_bytes(kv.floats()));
+  set(kEntryKvStore, "kv.store", file ? 0 : xnn_buffer_bytes(kv.bytes() / sizeof(float)));
   set(kEntryResidualStream, "bidirectional.residual", file ? 0 : xnn_buffer_bytes(residual / sizeof(float)));
   plan->count = kEntryCount;
   plan->arena_bytes = lay_out_arena(plan->entries, plan->count);
 
   plan->kv_bytes = file ? FileKvStore::file_bytes(kv) : e[kEntryKvStore].bytes;
   plan->kv_in_arena = !file;
+  plan->kv_dtype = o.kv_dtype;
   plan->workers = P;
   plan->chunk = C;
   plan->max_context = o.max_context;

@@ -8,6 +8,7 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "kv_store.hpp"
 #include "kv_store_spec.hpp"
 #include "model_contract.hpp"
 #include "ringrt/ringrt.hpp"
@@ -52,6 +53,8 @@ struct PlanDetails {
   WorkerRingSizes ring;            // the worker ring's entries and operator pools
   std::size_t f16_scratch_floats;  // 0 for float32 models
   KvStoreSpec kv;                  // memory or file, and the file names
+  KvGeometry kv_geometry;          // what the KV store holds and how
+  RingGeometry ring_geometry;      // the worker ring's shape
   bool window_buffer;              // a causal sliding-window model keeps its KV in a window buffer
   bool layer_by_layer;             // a bidirectional model: one layer's KV, the residual stream stored
 };

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include <cstring>
+#include <initializer_list>
 
 #include "checksum.hpp"
 #include "fuzz_util.hpp"
@@ -19,13 +20,14 @@
 
 namespace {
 
-// Layout of the store header (runtime/kv/kv_store_header.hpp): FNV-1a 64 of bytes [0, 64) at [64, 72).
-constexpr std::size_t kChecksumAt = 64, kHeaderSize = 72;
+// Layout of the store header (runtime/kv/kv_store_header.hpp): format 2 (f32 KV),
+// FNV-1a 64 of bytes [0, 64) at [64, 72); format 3 (f16, int8), of [0, 72) at [72, 80).
+constexpr std::size_t kChecksumAtV2 = 64, kChecksumAtV3 = 72;
 
-void open_store(const uint8_t* data, std::size_t size) {
+// Opens the bytes as a store of `dtype` (every input is tried as f32 and as int8).
+void open_store(const uint8_t* data, std::size_t size, ringrt::KvDtype dtype) {
   using namespace ringrt;
   static fuzz::MemFile file("fuzz.kv");
-  static std::vector<float> scratch(fuzz::kKvChunk * fuzz::kKvHeadDim);
   file.replace(data, size);
 
   KvGeometry geometry{};
@@ -34,7 +36,9 @@ void open_store(const uint8_t* data, std::size_t size) {
   geometry.head_dim = fuzz::kKvHeadDim;
   geometry.capacity = fuzz::kKvCapacity;
   geometry.chunk = fuzz::kKvChunk;
-  static std::vector<float> staging(FileKvStore::staging_floats(geometry));
+  geometry.dtype = dtype;
+  std::vector<float> scratch(geometry.read_floats());
+  std::vector<float> staging(FileKvStore::staging_floats(geometry));
   FileKvStore store(geometry, staging.data());
   uint64_t committed = ~0ull;
   const Status s = store.open(file.path(), {fuzz::kKvFingerprint, fuzz::kKvStreamTag}, /*resume=*/true, &committed);
@@ -65,12 +69,18 @@ void open_store(const uint8_t* data, std::size_t size) {
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, std::size_t size) {
-  open_store(data, size);
-  if (size >= kHeaderSize) {
-    std::vector<uint8_t> fixed(data, data + size);
-    const uint64_t sum = ringrt::fnv1a64(fixed.data(), kChecksumAt);
-    std::memcpy(fixed.data() + kChecksumAt, &sum, sizeof sum);
-    open_store(fixed.data(), fixed.size());
+  for (ringrt::KvDtype dtype : {ringrt::KvDtype::kF32, ringrt::KvDtype::kInt8}) {
+    open_store(data, size, dtype);
+    // The checksum redone where the header's version puts it.
+    uint32_t version = 0;
+    if (size >= 12) std::memcpy(&version, data + 8, sizeof version);
+    const std::size_t at = version >= 3 ? kChecksumAtV3 : kChecksumAtV2;
+    if (size >= at + 8) {
+      std::vector<uint8_t> fixed(data, data + size);
+      const uint64_t sum = ringrt::fnv1a64(fixed.data(), at);
+      std::memcpy(fixed.data() + at, &sum, sizeof sum);
+      open_store(fixed.data(), fixed.size(), dtype);
+    }
   }
   return 0;
 }

@@ -108,9 +108,13 @@ void kv_seeds(const std::string& out) {
   g.capacity = fuzz::kKvCapacity;
   g.chunk = fuzz::kKvChunk;
   const std::size_t H = static_cast<std::size_t>(g.heads) * g.head_dim;
+  g.dtype = KvDtype::kInt8;  // the larger staging of the two
   std::vector<float> staging(FileKvStore::staging_floats(g));
-  for (uint64_t length : {0ull, 3ull, 300ull}) {
-    const std::string path = out + "/kv_header/committed_" + std::to_string(length) + ".kv";
+  // f32 stores (format 2) and int8 stores (format 3).
+  for (uint64_t seed = 0; seed < 6; ++seed) {
+    const uint64_t length = seed % 3 == 0 ? 0 : seed % 3 == 1 ? 3 : 300;
+    g.dtype = seed < 3 ? KvDtype::kF32 : KvDtype::kInt8;
+    const std::string path = out + "/kv_header/committed_" + std::to_string(length) + (seed < 3 ? "" : "_int8") + ".kv";
     ::unlink(path.c_str());
     FileKvStore store(g, staging.data());
     uint64_t committed = 0;

@@ -4,7 +4,7 @@
 set -euo pipefail
 lib="$1" nm="${2:-nm}"
 symbols=$("$nm" -D --defined-only "$lib" | awk '{ $1 = ""; $2 = ""; sub(/^  /, ""); print }' | c++filt)
-public='^(ringrt_[a-z_0-9]+$|ringrt::(Model|Session|Status|RingTransport)::|ringrt::(status_code_name|plan_session|version|hash_bytes)\(|(vtable|typeinfo|typeinfo name) for ringrt::RingTransport$)'
+public='^(ringrt_[a-z_0-9]+$|ringrt::(Model|Session|Status|RingTransport)::|ringrt::(status_code_name|plan_session|version|hash_bytes|kv_dtype_name|parse_kv_dtype)\(|(vtable|typeinfo|typeinfo name) for ringrt::RingTransport$)'
 leaked=$(grep -Ev "$public" <<<"$symbols" || true)
 count=$(wc -l <<<"$symbols")
 for needed in ringrt_model_load ringrt_session_append 'ringrt::Session::append(' 'ringrt::Model::load(' \

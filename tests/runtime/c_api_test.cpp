@@ -1,6 +1,8 @@
 // The C API end to end: load, create, append, output, errors, reset, free.
 #include <gtest/gtest.h>
 
+#include <cstddef>
+
 #include <cstring>
 
 #include "ringrt/ringrt.h"
@@ -217,6 +219,70 @@ TEST(CApi, StructSizeKeepsTheAbiExtensible) {
   ringrt_model_info small;
   std::memset(&small, 0, sizeof small);
   EXPECT_EQ(ringrt_model_get_info(model, &small, err, sizeof err), RINGRT_INVALID_ARGUMENT);
+  ringrt_model_free(model);
+}
+
+// kv_dtype came after the first version of ringrt_session_options and
+// ringrt_memory_plan: a program built against that header (struct_size up to
+// kv_dtype) still works and gets f32; a newer one chooses the dtype.
+TEST(CApi, KvDtypeFieldAndTheFirstStructVersion) {
+  TempDir dir;
+  const TestModel m = make_model(dir, "m", small_options(24, 32, 4, 2), 24);  // head_dim 8
+  char err[512];
+  ringrt_model* model = nullptr;
+  ASSERT_EQ(ringrt_model_load(m.path.c_str(), &model, err, sizeof err), RINGRT_OK) << err;
+  const std::vector<float> x = synthetic_input(40, 24, 2);
+  const std::vector<double> ref = ringrt_ref::forward_last(m.options, m.weights, x.data(), 40);
+  uint64_t bytes[3] = {};
+  for (uint32_t dtype : {RINGRT_KV_F32, RINGRT_KV_F16, RINGRT_KV_INT8}) {
+    ringrt_session_options o;
+    ringrt_session_options_init(&o);
+    EXPECT_EQ(o.kv_dtype, RINGRT_KV_F32);
+    o.chunk = 16;
+    o.max_context = 40;
+    o.kv_dtype = dtype;
+    ringrt_memory_plan plan;
+    ringrt_memory_plan_init(&plan);
+    ASSERT_EQ(ringrt_plan_session(model, &o, &plan, err, sizeof err), RINGRT_OK) << err;
+    EXPECT_EQ(plan.kv_dtype, dtype);
+    ringrt_session* s = nullptr;
+    ASSERT_EQ(ringrt_session_create(model, &o, &s, err, sizeof err), RINGRT_OK) << err;
+    ASSERT_EQ(ringrt_session_append(s, x.data(), 40, 24, nullptr, err, sizeof err), RINGRT_OK) << err;
+    EXPECT_LE(ringrt_ref::max_abs_diff(ringrt_session_output(s), ref.data(), 32), dtype == RINGRT_KV_F32 ? 2e-5
+                                                                                  : dtype == RINGRT_KV_F16 ? 5e-3 : 5e-2);
+    bytes[dtype] = ringrt_session_kv_bytes_stored(s);
+    ringrt_session_free(s);
+  }
+  EXPECT_EQ(bytes[RINGRT_KV_F16] * 2, bytes[RINGRT_KV_F32]);
+  EXPECT_EQ(bytes[RINGRT_KV_INT8], 40u * 2 * 2 * 4 * (8 + 4));
+
+  // The first version: no kv_dtype (whatever lies past struct_size is not read).
+  ringrt_session_options old;
+  ringrt_session_options_init(&old);
+  old.struct_size = offsetof(ringrt_session_options, kv_dtype);
+  old.kv_dtype = RINGRT_KV_INT8;  // past the old struct: ignored
+  old.max_context = 40;
+  ringrt_memory_plan plan;
+  ringrt_memory_plan_init(&plan);
+  plan.struct_size = offsetof(ringrt_memory_plan, kv_dtype);
+  plan.kv_dtype = 99;  // the caller's memory past its struct: left alone
+  ASSERT_EQ(ringrt_plan_session(model, &old, &plan, err, sizeof err), RINGRT_OK) << err;
+  EXPECT_EQ(plan.kv_dtype, 99u);
+  EXPECT_EQ(plan.struct_size, offsetof(ringrt_memory_plan, kv_dtype));
+  ringrt_session* s = nullptr;
+  ASSERT_EQ(ringrt_session_create(model, &old, &s, err, sizeof err), RINGRT_OK) << err;
+  ASSERT_EQ(ringrt_session_append(s, x.data(), 40, 24, nullptr, err, sizeof err), RINGRT_OK) << err;
+  EXPECT_EQ(ringrt_session_kv_bytes_stored(s), bytes[RINGRT_KV_F32]);
+  ringrt_session_free(s);
+  // Smaller than the first version: never initialised.
+  old.struct_size = offsetof(ringrt_session_options, kv_dtype) - 1;
+  EXPECT_EQ(ringrt_session_create(model, &old, &s, err, sizeof err), RINGRT_INVALID_ARGUMENT);
+  EXPECT_NE(std::strstr(err, "less than any ringrt version's"), nullptr) << err;
+  ringrt_session_options bad;
+  ringrt_session_options_init(&bad);
+  bad.kv_dtype = 9;
+  EXPECT_EQ(ringrt_session_create(model, &bad, &s, err, sizeof err), RINGRT_INVALID_ARGUMENT);
+  EXPECT_NE(std::strstr(err, "kv_dtype 9 is not a KV dtype"), nullptr) << err;
   ringrt_model_free(model);
 }
 

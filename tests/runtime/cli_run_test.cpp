@@ -2,6 +2,8 @@
 // killed with SIGKILL or stopped by a full disk, then resumed.
 #include <gtest/gtest.h>
 
+#include <cstdlib>
+
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -182,6 +184,48 @@ TEST_F(CliRun, StreamKilledWithSigkillResumesToTheSameOutput) {
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const std::vector<float> c = read_npy(dir.file("again.npy"));
   for (std::size_t i = 0; i < a.size(); ++i) EXPECT_NEAR(a[i], c[i], 1e-5) << i;
+}
+
+}  // namespace
+}  // namespace ringrt::test
+
+namespace ringrt::test {
+namespace {
+
+// --kv-dtype: f16 and int8 through the real ringrt-run against the double reference,
+// a file store resumed only with its own dtype, and the plan and summary naming it.
+TEST_F(CliRun, KvDtypeOptionStoresAndResumesInItsDtype) {
+  const std::vector<double> ref = ringrt_ref::forward_all(m.options, m.weights, x.data(), T);
+  for (const char* dtype : {"f16", "int8"}) {
+    const std::string store = dir.file(std::string("kv.") + dtype);
+    CommandResult r = run({"--input", dir.file("x.npy"), "--output", dir.file("y.npy"), "--chunk", "32",
+                           "--kv-store", "file:" + store, "--kv-dtype", dtype});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_TRUE(has(r.out, std::string("MiB of ") + dtype + " on disk")) << r.out;
+    const std::vector<float> y = read_npy(dir.file("y.npy"));
+    EXPECT_LE(ringrt_ref::max_abs_diff(y.data(), ref.data() + (T - 1) * 32, 32), dtype[0] == 'f' ? 5e-3 : 5e-2);
+    r = run({"--input", dir.file("x.npy"), "--chunk", "32", "--kv-store", "file:" + store, "--resume"});
+    EXPECT_EQ(r.exit_code, 1);
+    EXPECT_TRUE(has(r.err, std::string("keeps its KV history as ") + dtype + ", this session as f32")) << r.err;
+    EXPECT_TRUE(has(r.err, std::string("--kv-dtype ") + dtype)) << r.err;
+    r = run({"--input", dir.file("x.npy"), "--chunk", "32", "--kv-store", "file:" + store, "--resume",
+             "--kv-dtype=" + std::string(dtype)});
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+  }
+  CommandResult plan = run({"--plan", "--max-context", "1024", "--kv-dtype", "int8"});
+  ASSERT_EQ(plan.exit_code, 0) << plan.err;
+  EXPECT_TRUE(has(plan.out, "KV store memory (int8)")) << plan.out;
+  // 2 layers x (K + V) x 4 heads x (8 int8 + a float scale) x 1024 positions, in the
+  // arena (with XNNPACK's few bytes of read-ahead padding).
+  const std::size_t at = plan.out.find("  kv.store ");
+  ASSERT_NE(at, std::string::npos) << plan.out;
+  const unsigned long long kv = std::strtoull(plan.out.c_str() + at + 11, nullptr, 10);
+  EXPECT_GE(kv, 2ull * 2 * 4 * 12 * 1024) << plan.out;
+  EXPECT_LE(kv, 2ull * 2 * 4 * 12 * 1024 + 64) << plan.out;
+  const CommandResult bad = run({"--input", dir.file("x.npy"), "--kv-dtype", "bf16"});
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_TRUE(has(bad.err, "option '--kv-dtype' must be f32, f16 or int8, got 'bf16'")) << bad.err;
+  EXPECT_TRUE(has(run_command({kRun, "--help"}).out, "--kv-dtype")) << "help";
 }
 
 }  // namespace

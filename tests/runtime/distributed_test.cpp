@@ -163,6 +163,26 @@ TEST(Distributed, MatchesTheReference) {
   std::printf("[ distributed ] 3 ranks, T = %zu: max |err| vs double reference = %.3g\n", T, worst);
 }
 
+// Every rank keeps its share of the KV history in the session's dtype (the messages
+// around the ring carry it decoded, as float32).
+TEST(Distributed, KvDtypesMatchTheReference) {
+  TempDir dir;
+  const std::size_t E = 32, H = 32, T = small_scale() ? 100 : 300;
+  const TestModel m = make_model(dir, "m", small_options(E, H, 2, 2), 5);
+  const std::vector<float> x = synthetic_input(T, E, 3);
+  const std::vector<double> ref = ringrt_ref::forward_all(m.options, m.weights, x.data(), T);
+  for (KvDtype dtype : {KvDtype::kF16, KvDtype::kInt8}) {
+    SessionOptions o = session_options(8, 2, T);
+    o.kv_dtype = dtype;
+    const DistributedRun d = run_distributed(*m.model, o, 3, x, T, 50, E, H);
+    expect_no_errors(d);
+    const double err = ringrt_ref::max_abs_diff(d.all.data(), ref.data(), T * H);
+    EXPECT_LE(err, dtype == KvDtype::kF16 ? 5e-3 : 5e-2) << kv_dtype_name(dtype);
+    std::printf("[ distributed ] 3 ranks, %s KV, T = %zu: max |err| vs double reference = %.3g\n",
+                kv_dtype_name(dtype), T, err);
+  }
+}
+
 TEST(Distributed, StreamingInPiecesEqualsOneProcess) {
   TempDir dir;
   const std::size_t E = 40, H = 64, T = small_scale() ? 120 : 400;

@@ -51,7 +51,7 @@ class MaskRig {
                      {"slot_ops", sizes.slot_ops, 0},      {"split_ops", sizes.split_ops, 0},
                      {"qkv", xnn_buffer_bytes(tokens * W_), 0},
                      {"attention", xnn_buffer_bytes(tokens * H), 0},
-                     {"kv", xnn_buffer_bytes(file.empty() ? kv.floats() : tokens * s.head_dim), 0}};
+                     {"kv", xnn_buffer_bytes(file.empty() ? kv.bytes() / sizeof(float) : tokens * s.head_dim), 0}};
     ASSERT_TRUE(arena_.allocate(lay_out_arena(e, sizeof e / sizeof e[0])).ok());
     auto at = [&](int i) { return arena_.at(e[i].offset); };
     const WorkerRingMemory memory{at(0), at(1), at(2), at(3), at(4), at(5), at(6), at(7)};

@@ -111,11 +111,17 @@ TEST(NoHeap, AttentionVariantsMakeNoHeapCalls) {
   struct Case {
     ModelOptions options;
     const char* store;
+    KvDtype kv_dtype;
   };
-  const std::string file = "file:" + dir.file("kv");
-  const Case cases[] = {{ring_encoder_options(24, 32, 4, 2, true, 2, 40, 2.0f, true), nullptr},
-                        {ring_encoder_options(24, 32, 4, 2, false, 1, 0, 0.0f, true), nullptr},
-                        {ring_encoder_options(24, 32, 4, 2, false, 2, 30), file.c_str()}};
+  const std::string file = "file:" + dir.file("kv"), f16 = "file:" + dir.file("kv16"), i8 = "file:" + dir.file("kv8");
+  const Case cases[] = {{ring_encoder_options(24, 32, 4, 2, true, 2, 40, 2.0f, true), nullptr, KvDtype::kF32},
+                        {ring_encoder_options(24, 32, 4, 2, false, 1, 0, 0.0f, true), nullptr, KvDtype::kF32},
+                        {ring_encoder_options(24, 32, 4, 2, false, 2, 30), file.c_str(), KvDtype::kF32},
+                        // f16 and int8 KV: decoded into the ring's scratch, in memory and from a file.
+                        {ring_encoder_options(24, 32, 4, 2, true, 2), nullptr, KvDtype::kF16},
+                        {ring_encoder_options(24, 32, 4, 2, true, 2), nullptr, KvDtype::kInt8},
+                        {ring_encoder_options(24, 32, 4, 2, true, 0, 40), f16.c_str(), KvDtype::kF16},
+                        {ring_encoder_options(24, 32, 4, 2, true), i8.c_str(), KvDtype::kInt8}};
   const std::size_t T = 400;
   const std::vector<float> x = synthetic_input(T, 24, 3);
   int n = 0;
@@ -126,6 +132,7 @@ TEST(NoHeap, AttentionVariantsMakeNoHeapCalls) {
     o.workers = 2;
     o.max_context = T;
     o.kv_store = c.store;
+    o.kv_dtype = c.kv_dtype;
     std::unique_ptr<Session> s;
     ASSERT_TRUE(Session::create(*m.model, o, &s).ok());
     std::vector<float> all(T * 32);

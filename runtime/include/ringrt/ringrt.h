@@ -78,7 +78,16 @@ typedef struct ringrt_session_options {
   /* File store only: a tag saved with the stream (e.g. ringrt_hash_bytes of its
    * input) and checked on resume, so a stream is never continued with other data. */
   uint64_t stream_tag;
+  /* How the KV history keeps its numbers (ringrt::KvDtype): RINGRT_KV_F32 (default,
+   * exact), RINGRT_KV_F16 (half the bytes) or RINGRT_KV_INT8 (int8 with a scale per
+   * position and head). A file store records it and is resumed only with the same
+   * one. (Added after the first version of this struct: struct_size tells.) */
+  uint32_t kv_dtype;
 } ringrt_session_options;
+
+#define RINGRT_KV_F32 0u
+#define RINGRT_KV_F16 1u
+#define RINGRT_KV_INT8 2u
 
 RINGRT_API void ringrt_session_options_init(ringrt_session_options* options);
 
@@ -122,6 +131,7 @@ typedef struct ringrt_memory_plan {
   int xnnpack_in_arena;    /* zero if the host initialised XNNPACK first (its operators are then outside the arena) */
   size_t entry_count;
   ringrt_plan_entry entries[RINGRT_MAX_PLAN_ENTRIES];
+  uint32_t kv_dtype;       /* RINGRT_KV_*: how the KV history keeps its numbers (added later: struct_size tells) */
 } ringrt_memory_plan;
 
 RINGRT_API void ringrt_memory_plan_init(ringrt_memory_plan* plan);

@@ -63,6 +63,19 @@ class RINGRT_API Model {
   ModelImpl* impl_;
 };
 
+// How the KV history keeps its numbers (SessionOptions::kv_dtype; docs/kv-dtypes.md):
+//   kF32   float32, exact (the default);
+//   kF16   IEEE float16: half the bytes, relative error <= 2^-11 per number; a key
+//          or value beyond +-65504 fails the append (kNonFinite), never stored as Inf;
+//   kInt8  int8 with a float32 scale per head, position and kind (symmetric,
+//          max|x| / 127): about a quarter of the bytes, error <= max|x| / 254 per number.
+// The queries, the attention arithmetic and every other tensor stay float32.
+enum class KvDtype : uint32_t { kF32 = 0, kF16 = 1, kInt8 = 2 };
+// "f32", "f16", "int8" (or "unknown" for a value outside the enum).
+RINGRT_API const char* kv_dtype_name(KvDtype dtype);
+// The dtype named `name` ("f32", "f16" or "int8"); false for any other string.
+RINGRT_API bool parse_kv_dtype(const char* name, KvDtype* out);
+
 struct SessionOptions {
   uint32_t workers = 0;          // ring workers = threads; 0: number of online cores
   uint32_t chunk = 256;          // tokens per query block and per KV chunk
@@ -77,6 +90,9 @@ struct SessionOptions {
   // File store only: an application tag saved with the stream (e.g. a hash of its
   // input) and checked on resume, so a stream is never continued with other data.
   uint64_t stream_tag = 0;
+  // How the KV history (memory or file) keeps its numbers; a file store records it
+  // and is resumed only with the same dtype.
+  KvDtype kv_dtype = KvDtype::kF32;
   // The ring of ranks this session is one rank of (ringrt/transport.hpp); nullptr:
   // a single process. With more than one rank every Session call is collective,
   // the input is read from rank 0's arguments, all_outputs is filled on rank 0 and
@@ -100,6 +116,7 @@ struct MemoryPlan {
   std::size_t count = 0;
   uint64_t arena_bytes = 0;     // one allocation holding every entry
   uint64_t kv_bytes = 0;        // KV history bytes at max_context
+  KvDtype kv_dtype = KvDtype::kF32;  // how the KV history keeps its numbers
   bool kv_in_arena = true;      // memory store: kv_bytes are part of arena_bytes; file store: on disk
   uint32_t workers = 0;         // resolved worker count
   uint32_t chunk = 0;
