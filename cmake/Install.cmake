@@ -1,10 +1,16 @@
 # Install rules and package files for users of ringrt:
 #   include/ringrt/*.h, *.hpp              public C and C++ API
-#   lib/libringrt.a or lib/libringrt.so*   the runtime (BUILD_SHARED_LIBS chooses)
+#   lib/libringrt.so*                      the runtime, BUILD_SHARED_LIBS=ON (scripts/build.sh)
+#   lib/libringrt.a                        the runtime as an archive: the static build's library,
+#                                          or next to libringrt.so (RINGRT_INSTALL_STATIC, default ON)
 #   lib/libringrt_mpi.a                    the MPI ring transport (RINGRT_WITH_MPI=ON)
-#   bin/ringrt-run (+ ringrt-convert, ringrt-synth from converter/)
-#   lib/cmake/ringrt/                      find_package(ringrt): ringrt::ringrt, ringrt::ringrt_mpi
-#   lib/pkgconfig/ringrt.pc                pkg-config ringrt (add --static for libringrt.a)
+#   bin/ringrt-run (+ ringrt-convert, ringrt-synth from converter/, ringrt-bench)
+#   lib/cmake/ringrt/                      find_package(ringrt): ringrt::ringrt (as built),
+#                                          ringrt::ringrt_static (libringrt.a), ringrt::ringrt_mpi
+#   lib/pkgconfig/ringrt.pc                pkg-config ringrt: -lringrt, so libringrt.so when it is
+#                                          installed (--static adds the deps but keeps -lringrt)
+#   lib/pkgconfig/ringrt-static.pc         pkg-config ringrt-static: lib/libringrt.a by path and its
+#                                          deps, with or without --static (when libringrt.a is installed)
 # The installed tree is relocatable: copy the prefix anywhere (e.g. to a board).
 include(GNUInstallDirs)
 include(CMakePackageConfigHelpers)
@@ -21,8 +27,17 @@ install(DIRECTORY ${PROJECT_SOURCE_DIR}/runtime/include/ringrt
   FILES_MATCHING PATTERN "*.h" PATTERN "*.hpp" ${_ringrt_header_excludes})
 
 # XNNPACK and pthreadpool are ringrt_dep:: imported targets that ringrtConfig.cmake
-# recreates on the user's machine (a static libringrt.a names them as $<LINK_ONLY:...>).
-install(TARGETS ringrt EXPORT ringrtTargets
+# recreates on the user's machine (libringrt.a names them as $<LINK_ONLY:...>).
+# libringrt.a is installed when the build has it: ringrt (static build) or ringrt_static.
+set(_ringrt_static_installed OFF)
+set(_ringrt_install_targets ringrt)
+if(NOT BUILD_SHARED_LIBS)
+  set(_ringrt_static_installed ON)
+elseif(TARGET ringrt_static)
+  set(_ringrt_static_installed ON)
+  list(APPEND _ringrt_install_targets ringrt_static)
+endif()
+install(TARGETS ${_ringrt_install_targets} EXPORT ringrtTargets
   ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
   LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}
   RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
@@ -53,5 +68,14 @@ endif()
 file(RELATIVE_PATH RINGRT_PC_TO_PREFIX /prefix/${CMAKE_INSTALL_LIBDIR}/pkgconfig /prefix)
 string(REGEX REPLACE "/$" "" RINGRT_PC_TO_PREFIX "${RINGRT_PC_TO_PREFIX}")
 set(RINGRT_PC_PREFIX "\${pcfiledir}/${RINGRT_PC_TO_PREFIX}")
+# libringrt's own dependencies, the same in both files: -lstdc++ lets a C program link
+# libringrt.a with the C driver.
+set(RINGRT_PC_DEPS "-lXNNPACK -lpthreadpool -lcpuinfo -lpthread -lstdc++ -lm")
 configure_file(${CMAKE_CURRENT_LIST_DIR}/ringrt.pc.in ${PROJECT_BINARY_DIR}/ringrt.pc @ONLY)
 install(FILES ${PROJECT_BINARY_DIR}/ringrt.pc DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig)
+# ringrt-static.pc names libringrt.a by path: with libringrt.so in the same folder,
+# -lringrt (ringrt.pc, even with --static) links the .so.
+if(_ringrt_static_installed)
+  configure_file(${CMAKE_CURRENT_LIST_DIR}/ringrt-static.pc.in ${PROJECT_BINARY_DIR}/ringrt-static.pc @ONLY)
+  install(FILES ${PROJECT_BINARY_DIR}/ringrt-static.pc DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig)
+endif()

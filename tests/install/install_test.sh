@@ -3,7 +3,8 @@
 # Environment: CC, CXX, CMAKE, PKG_CONFIG, RINGRT_CONSUMER_FLAGS (compile+link, e.g.
 # -fsanitize=...), and when cross-compiling RINGRT_CONSUMER_CMAKE_ARGS (toolchain),
 # RINGRT_CONSUMER_LDFLAGS (sysroot -L) and RINGRT_EMULATOR (runs target programs);
-# each is split on spaces.
+# each is split on spaces. RINGRT_INSTALLS_STATIC=1 when the build installs libringrt.a
+# (a static build, or a shared one with RINGRT_INSTALL_STATIC=ON; default 1).
 set -euo pipefail
 build="$1" examples="$2" consumer_c="$3" work="$4"
 cmake="${CMAKE:-cmake}" cc="${CC:-cc}" cxx="${CXX:-c++}" pkg_config="${PKG_CONFIG:-pkg-config}"
@@ -19,13 +20,17 @@ prefix="$work/prefix"
 
 step "cmake --install $build --prefix $prefix"
 "$cmake" --install "$build" --prefix "$prefix" >"$work/install.log"
-# One libringrt, static or shared as the build chose (BUILD_SHARED_LIBS).
+# libringrt.so when the build is shared (BUILD_SHARED_LIBS); libringrt.a when it is
+# static, or beside the .so (RINGRT_INSTALL_STATIC), with ringrt-static.pc.
 shared=0
 [ -e "$prefix/lib/libringrt.so" ] && shared=1
-lib=lib/libringrt.a
-[ "$shared" = 1 ] && lib=lib/libringrt.so
-for f in include/ringrt/ringrt.h include/ringrt/ringrt.hpp include/ringrt/export.h "$lib" \
-         lib/cmake/ringrt/ringrtConfig.cmake lib/pkgconfig/ringrt.pc; do
+static="${RINGRT_INSTALLS_STATIC:-1}"
+[ "$shared" = 1 ] || static=1
+expected=(include/ringrt/ringrt.h include/ringrt/ringrt.hpp include/ringrt/export.h
+          lib/cmake/ringrt/ringrtConfig.cmake lib/pkgconfig/ringrt.pc)
+[ "$shared" = 1 ] && expected+=(lib/libringrt.so)
+[ "$static" = 1 ] && expected+=(lib/libringrt.a lib/pkgconfig/ringrt-static.pc)
+for f in "${expected[@]}"; do
   [ -e "$prefix/$f" ] || { echo "FAIL: $f not installed"; cat "$work/install.log"; exit 1; }
 done
 
@@ -64,18 +69,63 @@ fi
 export PKG_CONFIG_PATH="$prefix/lib/pkgconfig"
 step "pkg-config ringrt: $("$pkg_config" --modversion ringrt)"
 cflags=$("$pkg_config" --cflags ringrt)
-libs_static=$("$pkg_config" --libs --static ringrt)
-# shellcheck disable=SC2086  # word splitting of flags is intended
+# check_linkage NAME: consumer_shared needs libringrt.so, every other consumer none.
+check_linkage() {
+  if [ "$1" = consumer_shared ]; then
+    readelf -d "$work/$1" | grep -q 'NEEDED.*libringrt\.so' || { echo "FAIL: $1 does not use libringrt.so"; exit 1; }
+  elif readelf -d "$work/$1" | grep -q 'NEEDED.*libringrt'; then
+    echo "FAIL: $1 uses libringrt.so"
+    exit 1
+  fi
+}
+# run NAME: checks how NAME links libringrt, runs it on the model (if any).
+# shellcheck disable=SC2086  # word splitting of flags (and an empty $model) is intended
+run() {
+  check_linkage "$1"
+  "${emu[@]}" "$work/$1" $model | tail -1
+}
+# consumer NAME LINK_FLAGS...: consumer.c as a C program linked by the C driver (the
+# .pc files bring -lstdc++), then run NAME.
+# shellcheck disable=SC2086
+consumer() {
+  local exe="$1"
+  shift
+  "$cc" $flags -o "$work/$exe" "$consumer_c" $cflags "$@" $ldflags
+  run "$exe"
+}
+
+# shellcheck disable=SC2046  # word splitting of pkg-config's output is intended
 if [ "$shared" = 1 ]; then
-  # Shared: -lringrt finds libringrt.so.
-  exe=consumer_shared
-  "$cc" $flags -o "$work/$exe" "$consumer_c" $cflags $("$pkg_config" --libs ringrt) -Wl,-rpath,"$prefix/lib" $ldflags
-  readelf -d "$work/$exe" | grep -q 'NEEDED.*libringrt\.so' || { echo "FAIL: $exe does not use libringrt.so"; exit 1; }
+  step "consumer_shared: pkg-config --libs ringrt (-lringrt is libringrt.so)"
+  consumer consumer_shared $("$pkg_config" --libs ringrt) -Wl,-rpath,"$prefix/lib"
 else
-  # Static: libringrt.a with Libs.private, as a C program with no C++ driver.
-  exe=consumer_static
-  "$cc" $flags -o "$work/$exe" "$consumer_c" $cflags $libs_static $ldflags
-  if readelf -d "$work/$exe" | grep -q 'NEEDED.*libringrt'; then echo "FAIL: $exe uses libringrt.so"; exit 1; fi
+  step "consumer_static: pkg-config --libs --static ringrt (-lringrt is libringrt.a)"
+  consumer consumer_static $("$pkg_config" --libs --static ringrt)
 fi
-"${emu[@]}" "$work/$exe" $model | tail -1
+if [ "$static" = 1 ]; then
+  # ringrt-static: libringrt.a by path, also beside libringrt.so; --static changes nothing.
+  libs=$("$pkg_config" --libs ringrt-static)
+  [ "$libs" = "$("$pkg_config" --libs --static ringrt-static)" ] ||
+    { echo "FAIL: pkg-config --static --libs ringrt-static is not: $libs"; exit 1; }
+  step "consumer_archive: pkg-config --libs ringrt-static"
+  # shellcheck disable=SC2086
+  consumer consumer_archive $libs
+
+  # CMake: ringrt::ringrt_static; CMake links the C program with the C++ driver.
+  step "consumer_cmake_static: find_package(ringrt), ringrt::ringrt_static"
+  mkdir -p "$work/cmake_static"
+  cat >"$work/cmake_static/CMakeLists.txt" <<EOF
+cmake_minimum_required(VERSION 3.25)
+project(ringrt_static_consumer LANGUAGES C CXX)
+find_package(ringrt REQUIRED)
+add_executable(consumer_cmake_static "$consumer_c")
+target_link_libraries(consumer_cmake_static PRIVATE ringrt::ringrt_static)
+EOF
+  "$cmake" -S "$work/cmake_static" -B "$work/cmake_static/build" -DCMAKE_PREFIX_PATH="$prefix" \
+    -DCMAKE_BUILD_TYPE=Release "${cmake_args[@]}" -DCMAKE_C_COMPILER="$cc" -DCMAKE_CXX_COMPILER="$cxx" \
+    -DCMAKE_C_FLAGS="$flags" -DCMAKE_CXX_FLAGS="$flags" -DCMAKE_EXE_LINKER_FLAGS="$flags" \
+    -DCMAKE_RUNTIME_OUTPUT_DIRECTORY="$work" >"$work/cmake_static.log" || { cat "$work/cmake_static.log"; exit 1; }
+  "$cmake" --build "$work/cmake_static/build" >>"$work/cmake_static.log" || { cat "$work/cmake_static.log"; exit 1; }
+  run consumer_cmake_static
+fi
 echo "install.consumer: OK"
