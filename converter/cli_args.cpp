@@ -5,6 +5,7 @@
 #include <cstdlib>
 
 #include "errors.hpp"
+#include "option_scanner.hpp"
 
 namespace ringrt::convert {
 
@@ -14,43 +15,34 @@ std::string ParsedArgs::get(const std::string& flag, const std::string& fallback
 }
 
 ParsedArgs parse_args(int argc, char** argv, int first, const std::vector<FlagSpec>& specs) {
+  std::vector<const char*> names;
+  for (const FlagSpec& s : specs) names.push_back(s.name);
+  // The scanner starts after its argv[0]: hand it argv[first - 1, argc).
+  ringrt::cli::OptionScanner scanner(argc - (first - 1), argv + (first - 1), names.data(), names.size());
+  scanner.exact_help_words();
   ParsedArgs args;
-  bool flags_done = false;
-  for (int i = first; i < argc; ++i) {
-    const std::string arg = argv[i];
-    if (flags_done || arg.size() < 2 || arg[0] != '-') {
-      args.positional.push_back(arg);
+  for (ringrt::cli::OptionScanner::Item item; (item = scanner.next()) != ringrt::cli::OptionScanner::Item::kEnd;) {
+    if (item == ringrt::cli::OptionScanner::Item::kError) throw UsageError(scanner.error());
+    const std::string& name = scanner.name();
+    if (item == ringrt::cli::OptionScanner::Item::kPositional) {
+      args.positional.push_back(name);
       continue;
     }
-    if (arg == "--") {
-      flags_done = true;
-      continue;
-    }
-    if (arg == "-h" || arg == "--help") {
+    if (name == "--help") {
       args.help = true;
       continue;
     }
-    if (arg == "--version") {
+    if (name == "--version") {
       args.version = true;
       continue;
     }
-    const std::size_t eq = arg.find('=');
-    const std::string name = arg.substr(0, eq);
-    const FlagSpec* spec = nullptr;
+    bool takes_value = false;
     for (const FlagSpec& s : specs) {
-      if (name == s.name) spec = &s;
+      if (name == s.name) takes_value = s.takes_value;
     }
-    if (!spec) throw UsageError("unknown option '" + name + "'");
-    if (args.has(name)) throw UsageError("option '" + name + "' given twice");
-    if (!spec->takes_value) {
-      if (eq != std::string::npos) throw UsageError("option '" + name + "' takes no value");
-      args.flags[name] = "";
-    } else {
-      if (eq == std::string::npos && i + 1 >= argc) throw UsageError("option '" + name + "' needs a value");
-      const std::string value = eq != std::string::npos ? arg.substr(eq + 1) : std::string(argv[++i]);
-      if (value.empty()) throw UsageError("option '" + name + "' needs a value, got an empty one");
-      args.flags[name] = value;
-    }
+    std::string value;
+    if (!(takes_value ? scanner.value(&value) : scanner.no_value())) throw UsageError(scanner.error());
+    args.flags[name] = value;
   }
   return args;
 }

@@ -23,9 +23,12 @@ struct ParsedArgs {
   std::string get(const std::string& flag, const std::string& fallback = "") const;
 };
 
-// Parses argv[first, argc): "--flag value", "--flag=value", switches, positional
-// arguments ("--" ends the flags). Unknown, repeated or value-less flags, and empty
-// values ("--output ''": no tool takes one, and an empty path names no file), throw UsageError.
+// Parses argv[first, argc) with ringrt::cli::OptionScanner (runtime/cli), the one
+// place the tools' option conventions and their error sentences live: "--flag value",
+// "--flag=value", switches, positional arguments ("--" ends the flags); "-h", "--help"
+// and "--version" as whole words only, any number of times. Unknown, repeated or
+// value-less flags, and empty values ("--output ''": no tool takes one, and an empty
+// path names no file), throw UsageError with the scanner's message.
 ParsedArgs parse_args(int argc, char** argv, int first, const std::vector<FlagSpec>& specs);
 
 // "TOOL (ringrt) VERSION\n": what --version prints.

@@ -17,12 +17,18 @@ OptionScanner::Item OptionScanner::next() {
     options_done_ = true;
     return next();
   }
+  const bool help_word = word == "-h" || word == "--help" || word == "--version";
+  if (exact_help_words_ && help_word) {
+    name_ = word == "-h" ? "--help" : word;
+    has_inline_ = false;
+    return Item::kOption;
+  }
   const std::size_t eq = word.find('=');
   has_inline_ = eq != std::string::npos;
   name_ = word.substr(0, eq);
   inline_value_ = has_inline_ ? word.substr(eq + 1) : std::string();
-  if (name_ == "-h") name_ = "--help";
-  bool known = name_ == "--help" || name_ == "--version";
+  if (name_ == "-h" && !exact_help_words_) name_ = "--help";
+  bool known = !exact_help_words_ && (name_ == "--help" || name_ == "--version");
   for (std::size_t k = 0; k < count_ && !known; ++k) known = name_ == known_[k];
   if (!known) {
     error_ = "unknown option '" + name_ + "'";

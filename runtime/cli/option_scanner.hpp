@@ -1,8 +1,9 @@
-// The command-line conventions of ringrt-run and the benchmarks (ringrt-convert and
-// ringrt-synth follow the same ones in converter/cli_args.hpp): options as
-// "--name value" or "--name=value", each at most once; "-h"/"--help" and
+// The command-line conventions of every ringrt tool (ringrt-run and the benchmarks
+// use it directly; ringrt-convert and ringrt-synth through converter/cli_args.hpp):
+// options as "--name value" or "--name=value", each at most once; "-h"/"--help" and
 // "--version" always known; "--" ends the options. Errors are sentences for
-// "TOOL: error: ..." and never exceptions (these tools build without them).
+// "TOOL: error: ..." and never exceptions (ringrt-run and the benchmarks build
+// without them).
 #pragma once
 
 #include <cstdint>
@@ -23,6 +24,11 @@ class OptionScanner {
   Item next();
   const std::string& name() const { return name_; }
 
+  // For tools that read the whole command line before acting on --help (the
+  // converter's): "-h", "--help" and "--version" are then known only as whole words
+  // (written "--help=x" they are unknown options) and may be given more than once.
+  void exact_help_words() { exact_help_words_ = true; }
+
   // The current option's value, inline or the next argument; false (and error())
   // when there is none or it is empty.
   bool value(std::string* out);
@@ -42,6 +48,7 @@ class OptionScanner {
   std::size_t count_;
   int i_ = 0;
   bool options_done_ = false;
+  bool exact_help_words_ = false;
   bool has_inline_ = false;
   std::string name_, inline_value_, error_;
   std::set<std::string> seen_;

@@ -5,6 +5,7 @@
 
 #include <cstring>
 
+#include "file_store_fixture.hpp"
 #include "runtime_fixture.hpp"
 
 namespace ringrt::test {
@@ -14,30 +15,7 @@ bool contains(const Status& s, const std::string& needle) {
   return std::string(s.message()).find(needle) != std::string::npos;
 }
 
-struct FileStore : ::testing::Test {
-  void SetUp() override {
-    m = make_model(dir, "m", small_options(24, 32, 4, 2), 31);
-    x = synthetic_input(T, 24, 4);
-    store = "file:" + dir.file("kv");
-    o.chunk = 16;
-    o.workers = 2;
-    o.max_context = T;
-    o.kv_store = store.c_str();
-  }
-  std::unique_ptr<Session> create(const SessionOptions& options, Status* status = nullptr) {
-    std::unique_ptr<Session> s;
-    const Status st = Session::create(*m.model, options, &s);
-    if (status) *status = st;
-    else EXPECT_TRUE(st.ok()) << st.message();
-    return s;
-  }
-  const std::size_t T = 200;
-  TempDir dir;
-  TestModel m;
-  std::vector<float> x;
-  std::string store;
-  SessionOptions o;
-};
+struct FileStore : FileStoreFixture {};
 
 TEST_F(FileStore, GivesTheMemoryStoresOutputs) {
   SessionOptions mem = o;

@@ -14,6 +14,7 @@
 #include <string>
 #include <thread>
 
+#include "file_store_fixture.hpp"
 #include "runtime_fixture.hpp"
 
 namespace ringrt::test {
@@ -41,30 +42,12 @@ struct Child {
   }
 };
 
-struct KvLock : ::testing::Test {
-  void SetUp() override {
-    m = make_model(dir, "m", small_options(24, 32, 4, 2), 31);
-    x = synthetic_input(T, 24, 4);
-    spec = "file:" + dir.file("kv");
-    o = session_options(16, 2, T);
-    o.kv_store = spec.c_str();
-  }
-  std::unique_ptr<Session> create(const SessionOptions& options, Status* status) const {
-    std::unique_ptr<Session> s;
-    *status = Session::create(*m.model, options, &s);
-    return s;
-  }
+struct KvLock : FileStoreFixture {
   void expect_in_use(const Status& st, const std::string& path) const {
     EXPECT_EQ(st.code(), StatusCode::kIoError) << st.message();
     EXPECT_TRUE(has(st.message(), "in use by another process")) << st.message();
     EXPECT_TRUE(has(st.message(), path)) << st.message();
   }
-  const std::size_t T = 200;
-  TempDir dir;
-  TestModel m;
-  std::vector<float> x;
-  std::string spec;
-  SessionOptions o;
 };
 
 TEST_F(KvLock, ASecondSessionOfTheSameStoreIsRefusedUntilTheFirstEnds) {
