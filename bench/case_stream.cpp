@@ -48,15 +48,9 @@ void stream_child(ChildReport& r, const std::string& model_path, const std::vect
       if (!f.status.ok()) return r.fail("%s", f.status.message());
     }
     r.values[ChildReport::kValues / 2 + m] = static_cast<double>(session->length());
-    std::vector<double> times;
-    for (int i = 0; i < appends; ++i) {
-      const float* x = input.next(kAppend);
-      const double t0 = now_seconds();
-      s = session->append(x, kAppend, kEmbed);
-      times.push_back(now_seconds() - t0);
-      if (!s.ok()) return r.fail("%s", s.message());
-    }
-    r.values[m] = median(times);
+    const FeedResult timed = median_append(*session, input, kAppend, appends);
+    if (!timed.status.ok()) return r.fail("%s", timed.status.message());
+    r.values[m] = timed.append_seconds;
   }
 }
 

@@ -39,6 +39,7 @@ void case_e2e(Context& ctx);
 void case_stream(Context& ctx);
 void case_memory(Context& ctx);
 void case_balance(Context& ctx);
+void case_kvdtype(Context& ctx);
 
 void print_targets(const Context& ctx);
 

@@ -34,4 +34,18 @@ FeedResult feed(ringrt::Session& session, InputStream& input, uint64_t tokens, s
   return r;
 }
 
+FeedResult median_append(ringrt::Session& session, InputStream& input, std::size_t tokens, int appends) {
+  FeedResult r;
+  std::vector<double> times;
+  for (int i = 0; i < appends; ++i) {
+    const float* x = input.next(tokens);
+    const double t0 = now_seconds();
+    r.status = session.append(x, tokens, input.width());
+    times.push_back(now_seconds() - t0);
+    if (!r.status.ok()) return r;
+  }
+  r.append_seconds = median(times);
+  return r;
+}
+
 }  // namespace bench

@@ -32,4 +32,7 @@ struct FeedResult {
 // Appends `tokens` rows from `input` in appends of at most `block` tokens.
 FeedResult feed(ringrt::Session& session, InputStream& input, uint64_t tokens, std::size_t block);
 
+// Times `appends` appends of `tokens` rows one by one; append_seconds is their median.
+FeedResult median_append(ringrt::Session& session, InputStream& input, std::size_t tokens, int appends);
+
 }  // namespace bench

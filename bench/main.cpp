@@ -93,6 +93,7 @@ int main(int argc, char** argv) {
     if (ctx.opt.wants("stream")) case_stream(ctx);
     if (ctx.opt.wants("memory")) case_memory(ctx);
     if (ctx.opt.wants("balance")) case_balance(ctx);
+    if (ctx.opt.wants("kvdtype")) case_kvdtype(ctx);
     print_targets(ctx);
   } catch (const std::exception& e) {
     ctx.fail("benchmark", e.what());

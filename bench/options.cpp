@@ -12,7 +12,7 @@ namespace bench {
 
 namespace {
 
-constexpr const char* kCaseNames[] = {"roofline", "core", "naive", "e2e", "stream", "memory", "balance"};
+constexpr const char* kCaseNames[] = {"roofline", "core", "naive", "e2e", "stream", "memory", "balance", "kvdtype"};
 
 constexpr const char* kUsage =
     "Usage: ringrt-bench [--case NAME[,NAME...]] [--smoke] [--repeat N]\n"
@@ -26,6 +26,8 @@ constexpr const char* kUsage =
     "  memory    plan honesty (memory store), flat RSS and throughput of the file store\n"
     "  balance   causal load balance of the attention core, 2 workers, contiguous vs striped\n"
     "            query rows, T = 4K, 16K: each worker's busy time, the imbalance, the speedup\n"
+    "  kvdtype   read bandwidth, then 1- and 64-token appends at history 16K with f32, f16\n"
+    "            and int8 KV: each against the bandwidth floor and against f32\n"
     "\n"
     "  --smoke     tiny sequence lengths, a few seconds in total (CI)\n"
     "  --repeat N  best of N timed runs per measurement (median of 7N appends for stream)\n"
@@ -49,6 +51,8 @@ Sizes full_sizes() {
   s.flat = {8 * K, 32 * K, 128 * K};
   s.file_vs_memory = 16 * K;
   s.balance = {4 * K, 16 * K};
+  s.kv_dtype_history = 16 * K;
+  s.bandwidth_mib = 512;
   s.ref = 16 * K;
   s.roofline_batches = 15;
   s.roofline_iterations = 200;
@@ -66,6 +70,8 @@ Sizes smoke_sizes() {
   s.flat = {512, 1024, 2048};
   s.file_vs_memory = 1024;
   s.balance = {1024};
+  s.kv_dtype_history = 1024;
+  s.bandwidth_mib = 16;
   s.ref = 1024;
   s.roofline_batches = 3;
   s.roofline_iterations = 20;
@@ -134,6 +140,7 @@ bool parse_options(int argc, char** argv, Options* out, int* exit_code) {
                                      &o.sizes.flat, &o.sizes.balance}) {
       v->erase(std::remove_if(v->begin(), v->end(), [&](uint64_t t) { return t > o.max_tokens; }), v->end());
     }
+    if (o.sizes.kv_dtype_history > o.max_tokens) o.sizes.kv_dtype_history = 0;
   }
   *out = o;
   return true;

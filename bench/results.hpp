@@ -78,6 +78,8 @@ struct Results {
   std::map<SizeWorkers, E2eResult> e2e;
   std::map<uint64_t, StreamResult> stream;  // by nominal history length
   std::map<uint64_t, BalanceResult> balance;  // by T (2 workers)
+  // Case 8: 1-token append seconds and its bandwidth floor, by KV dtype (0 f32, 1 f16, 2 int8).
+  std::map<int, std::pair<double, double>> kv_dtype_append;
   std::vector<HonestResult> honest;
   std::vector<FlatResult> flat;
   std::string file_store_unavailable;  // non-empty: why the file-store cases did not run

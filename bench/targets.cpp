@@ -1,6 +1,8 @@
 // The targets with the measured values, PASS or MISS. Printed, never asserted.
 #include <algorithm>
 #include <cmath>
+#include <tuple>
+#include <utility>
 
 #include "cases.hpp"
 #include "report.hpp"
@@ -161,6 +163,29 @@ void print_targets(const Context& ctx) {
              "-"});
     } else {
       missing(name);
+    }
+  }
+  owner = "kvdtype";
+  {
+    const std::string at = size_label(S.kv_dtype_history);
+    const auto* f32 = Results::find(R.kv_dtype_append, 0);
+    const auto* f16 = Results::find(R.kv_dtype_append, 1);
+    const auto* i8 = Results::find(R.kv_dtype_append, 2);
+    for (const auto& [name, r] : {std::make_pair("f32", f32), std::make_pair("f16", f16)}) {
+      const std::string target = std::string("1-token append at ") + at + ", " + name + " KV, <= 1.6x the read floor";
+      if (r && r->second > 0) {
+        t.add({target, fmt("%.2fx", r->first / r->second), verdict(r->first / r->second <= 1.6)});
+      } else {
+        missing(target);
+      }
+    }
+    for (const auto& [name, r, want] : {std::make_tuple("f16", f16, 1.8), std::make_tuple("int8", i8, 3.0)}) {
+      const std::string target = fmt("1-token append at %s, %s KV >= %.1fx faster than f32", at.c_str(), name, want);
+      if (r && f32) {
+        t.add({target, fmt("%.2fx", f32->first / r->first), verdict(f32->first / r->first >= want)});
+      } else {
+        missing(target);
+      }
     }
   }
   t.print();

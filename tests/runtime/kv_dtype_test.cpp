@@ -239,25 +239,6 @@ TEST(KvDtypeStores, AnF16StoreRefusesANumberBeyondItsRange) {
 
 double tolerance(KvDtype dtype) { return dtype == KvDtype::kF32 ? 2e-5 : dtype == KvDtype::kF16 ? 5e-3 : 5e-2; }
 
-// Max |runtime - reference| over every timestep, appending `piece` tokens at a time.
-double stream_error(const TestModel& m, const SessionOptions& o, const std::vector<float>& x, std::size_t T,
-                    std::size_t piece, const std::vector<double>& ref, uint64_t* kv_bytes = nullptr) {
-  const std::size_t E = m.options.embed_dim, H = m.options.hidden_size;
-  std::unique_ptr<Session> s;
-  const Status st = Session::create(*m.model, o, &s);
-  EXPECT_TRUE(st.ok()) << st.message();
-  if (!st.ok()) return 1e9;
-  std::vector<float> all(T * H);
-  for (std::size_t done = 0; done < T; done += piece) {
-    const std::size_t n = std::min(piece, T - done);
-    const Status a = s->append(x.data() + done * E, n, E, all.data() + done * H);
-    EXPECT_TRUE(a.ok()) << a.message();
-    if (!a.ok()) return 1e9;
-  }
-  if (kv_bytes) *kv_bytes = s->kv_bytes_stored();
-  EXPECT_EQ(s->plan().kv_dtype, o.kv_dtype);
-  return ringrt_ref::max_abs_diff(all.data(), ref.data(), T * H);
-}
 
 struct Mode {
   const char* name;

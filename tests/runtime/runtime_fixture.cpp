@@ -4,6 +4,7 @@
 
 #include "npy.hpp"
 
+#include <algorithm>
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
@@ -85,6 +86,24 @@ uint64_t kv_committed(const std::string& store) {
   uint64_t v;
   std::memcpy(&v, h + 48, sizeof v);  // KvHeader::committed (runtime/kv/kv_store_header.hpp)
   return v;
+}
+
+double stream_error(const TestModel& m, const SessionOptions& o, const std::vector<float>& x, std::size_t T,
+                    std::size_t piece, const std::vector<double>& ref, uint64_t* kv_bytes) {
+  const std::size_t E = m.options.embed_dim, H = m.options.hidden_size;
+  std::unique_ptr<Session> s;
+  const Status st = Session::create(*m.model, o, &s);
+  EXPECT_TRUE(st.ok()) << st.message();
+  if (!st.ok()) return 1e9;
+  std::vector<float> all(T * H);
+  for (std::size_t done = 0; done < T; done += piece) {
+    const std::size_t n = std::min(piece, T - done);
+    const Status a = s->append(x.data() + done * E, n, E, all.data() + done * H);
+    EXPECT_TRUE(a.ok()) << a.message();
+    if (!a.ok()) return 1e9;
+  }
+  if (kv_bytes) *kv_bytes = s->kv_bytes_stored();
+  return ringrt_ref::max_abs_diff(all.data(), ref.data(), T * H);
 }
 
 }  // namespace ringrt::test

@@ -40,6 +40,13 @@ SessionOptions session_options(uint32_t chunk, uint32_t workers, uint64_t max_co
 std::vector<float> run_sequence(const Model& model, const SessionOptions& options, const std::vector<float>& x,
                                 std::size_t tokens, bool all = false);
 
+// Max |runtime - reference| over every timestep of x (T tokens), appended `piece`
+// tokens at a time to a fresh session; `ref` holds the reference of every timestep.
+// Fails the test (and returns 1e9) on a bad status; *kv_bytes: the session's
+// kv_bytes_stored() at the end.
+double stream_error(const TestModel& m, const SessionOptions& o, const std::vector<float>& x, std::size_t T,
+                    std::size_t piece, const std::vector<double>& ref, uint64_t* kv_bytes = nullptr);
+
 // Expects the float32 .npy files at `a` and `b` to have the same size and every
 // element within `tolerance`.
 void expect_npy_near(const std::string& a, const std::string& b, double tolerance);
