@@ -5,7 +5,10 @@
 // must read (every KV byte of the history and the weights) at the 2-thread read
 // bandwidth; "x floor" says how far the append is from it.
 #include <algorithm>
+#include <cstdlib>
 #include <cstring>
+#include <fcntl.h>
+#include <unistd.h>
 #include <memory>
 #include <thread>
 #include <vector>
@@ -83,6 +86,77 @@ void append_child(ChildReport& r, const std::string& model_path, uint64_t histor
   }
 }
 
+// Writes the store's dirty pages back and drops all of its pages from the page cache.
+bool drop_pages(const std::string& path) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return false;
+  const bool ok = fdatasync(fd) == 0 && posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED) == 0;
+  ::close(fd);
+  return ok;
+}
+
+// values: [0] 1-token median s, store pages cached; [1] the same with every page dropped
+// before each append; [2] the store's bytes on disk.
+void file_child(ChildReport& r, const std::string& model_path, const std::string& store, uint64_t history,
+                ringrt::KvDtype dtype, int appends, const char* readahead) {
+  setenv("RINGRT_KV_READAHEAD", readahead, 1);
+  std::unique_ptr<ringrt::Model> model;
+  ringrt::Status s = ringrt::Model::load(model_path.c_str(), &model);
+  if (!s.ok()) return r.fail("%s", s.message());
+  const std::string spec = "file:" + store;
+  ringrt::SessionOptions o;
+  o.workers = kWorkers;
+  o.chunk = kChunk;
+  o.kv_dtype = dtype;
+  o.kv_store = spec.c_str();
+  o.max_context = history + 2 * static_cast<uint64_t>(appends) + kChunk;
+  std::unique_ptr<ringrt::Session> session;
+  s = ringrt::Session::create(*model, o, &session);
+  if (!s.ok()) return r.fail("%s", s.message());
+  InputStream input(kEmbed, kBuildBlock, 5);
+  const FeedResult f = feed(*session, input, history, kBuildBlock);
+  if (!f.status.ok()) return r.fail("%s", f.status.message());
+  const FeedResult warm = median_append(*session, input, 1, appends);
+  if (!warm.status.ok()) return r.fail("%s", warm.status.message());
+  std::vector<double> cold;
+  for (int i = 0; i < appends; ++i) {
+    if (!drop_pages(store)) return r.fail("cannot drop the pages of %s", store.c_str());
+    const FeedResult one = median_append(*session, input, 1, 1);
+    if (!one.status.ok()) return r.fail("%s", one.status.message());
+    cold.push_back(one.append_seconds);
+  }
+  r.values[0] = warm.append_seconds;
+  r.values[1] = median(cold);
+  r.values[2] = static_cast<double>(session->kv_bytes_stored());
+  session.reset();
+  ::unlink(store.c_str());
+}
+
+void file_store_cold(Context& ctx, const std::string& model, uint64_t T, int appends) {
+  Table t(fmt("case 8c: file store - 1-token append at history %s (median of %d), store pages cached vs dropped "
+              "before each append, %u workers", size_label(T).c_str(), appends, kWorkers),
+          {"kv dtype", "readahead", "store MiB", "cached ms", "dropped ms", "dropped / cached", "MB/s from disk"});
+  for (ringrt::KvDtype dtype : {ringrt::KvDtype::kF32, ringrt::KvDtype::kF16}) {
+    for (const char* readahead : {"4", "0"}) {
+      const std::string store = ctx.temp() + "/kv8c";
+      ChildReport r =
+          run_in_child([&](ChildReport& rep) { file_child(rep, model, store, T, dtype, appends, readahead); });
+      ::unlink(store.c_str());
+      if (!r.ok()) {
+        ctx.fail(std::string("kvdtype file store ") + ringrt::kv_dtype_name(dtype), r.message);
+        t.add({ringrt::kv_dtype_name(dtype), readahead, "failed"});
+        continue;
+      }
+      t.add({ringrt::kv_dtype_name(dtype), std::string(readahead) + " chunks", mib(r.values[2]),
+             fixed(r.values[0] * 1e3, 2), fixed(r.values[1] * 1e3, 2), fmt("%.2fx", r.values[1] / r.values[0]),
+             fmt("%.0f", r.values[2] / r.values[1] * 1e-6)});
+    }
+  }
+  t.note("dropped: fdatasync + posix_fadvise(DONTNEED) on the store before each timed append, so the append");
+  t.note("reads every KV byte of the history from the disk; readahead = RINGRT_KV_READAHEAD (4: the default).");
+  t.print();
+}
+
 }  // namespace
 
 void case_kvdtype(Context& ctx) {
@@ -129,6 +203,7 @@ void case_kvdtype(Context& ctx) {
   t.note("vs f32 = f32 time / this time (higher is faster). Every dtype's chunks are widened to float32");
   t.note("in the ring slots and attended with the same XNNPACK operators.");
   t.print();
+  file_store_cold(ctx, model, T, std::max(5, appends / 3));
 }
 
 }  // namespace bench

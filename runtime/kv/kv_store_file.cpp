@@ -2,6 +2,7 @@
 
 #include <cerrno>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -62,9 +63,32 @@ uint64_t FileKvStore::checksum_at(uint32_t layer, uint64_t position) const {
   return kHeaderBytes + slot / C * block_bytes(g_) + data + (layer * C + slot % C) * sizeof(uint64_t);
 }
 
+void FileKvStore::read_ahead(uint32_t layer, uint64_t start) const {
+  if (readahead_ == 0) return;
+  const uint64_t C = g_.chunk, layer_bytes = 2 * static_cast<uint64_t>(g_.heads) * region_bytes(g_);
+  const uint64_t first = start == 0 ? 1 : readahead_;
+  for (uint64_t ahead = first; ahead <= readahead_; ++ahead) {
+    const uint64_t pos = start + ahead * C;
+    if (!g_.window_buffer && pos >= g_.capacity) break;
+    (void)posix_fadvise(fd_, static_cast<off_t>(region(layer, KvKind::kKey, 0, pos)), static_cast<off_t>(layer_bytes),
+                        POSIX_FADV_WILLNEED);  // a hint: a failure changes nothing
+  }
+}
+
 Status FileKvStore::open(const char* path, const FileStoreIdentity& id, bool resume, uint64_t* committed,
                          uint32_t window) {
   std::snprintf(path_, sizeof path_, "%s", path);
+  if (const char* depth = std::getenv("RINGRT_KV_READAHEAD")) {
+    char* end = nullptr;
+    const unsigned long n = std::strtoul(depth, &end, 10);
+    if (end == depth || *end != '\0' || n > 64) {
+      return Status::Error(StatusCode::kInvalidArgument,
+                           "RINGRT_KV_READAHEAD='%s' is not a number of chunks in [0, 64] (the KV file store's "
+                           "readahead depth; unset it for the default of %u)",
+                           depth, kReadaheadChunks);
+    }
+    readahead_ = static_cast<uint32_t>(n);
+  }
   id_ = id;
   *committed = 0;
   struct stat st;
@@ -256,6 +280,7 @@ Status FileKvStore::read(uint32_t layer, uint32_t head, KvKind kind, uint64_t st
     return Status::Error(StatusCode::kInternal, "KV store %s: read of [%llu, +%zu) is not one chunk", path_,
                          static_cast<unsigned long long>(start), n);
   }
+  if (kind == KvKind::kKey && head == 0) read_ahead(layer, start);
   if (g_.dtype != KvDtype::kF32) return read_encoded(layer, head, kind, start, n, scratch, out);
   // K: n rows of D. Vᵀ: D rows of C, of which the first n are used: read up to the last one.
   const std::size_t floats = kind == KvKind::kKey ? n * D : (D - 1) * C + n;

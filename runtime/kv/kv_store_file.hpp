@@ -20,6 +20,11 @@
 // complete in every layer, so a process killed at any moment loses at most the
 // round in flight.
 //
+// Reads overlap with compute: reading a layer's chunk asks the kernel (posix_fadvise
+// WILLNEED) for the same layer's regions kReadaheadChunks blocks ahead, which the
+// kernel's own readahead does not follow (a layer is one stripe of every block).
+// RINGRT_KV_READAHEAD=N in the environment sets the depth (0: off; at most 64).
+//
 // open() locks the file for the store's life (store_lock.hpp), so one session at a
 // time writes it. On resume, before a token is accepted, the KV of every committed
 // position the stream can still attend to is read back and checked against its
@@ -47,6 +52,7 @@ Status kv_io_error(const char* path, const char* what, int err);
 class FileKvStore final : public KvStore {
  public:
   static constexpr uint64_t kHeaderBytes = 4096;
+  static constexpr uint32_t kReadaheadChunks = 4;
 
   // `staging` holds staging_floats(g) floats: it gathers a head's rows for pwrite,
   // holds a block segment's checksums, and is the resume check's buffer.
@@ -90,11 +96,15 @@ class FileKvStore final : public KvStore {
   // Positions [first, end) of every layer against their checksums (kv_store_verify.cpp).
   Status verify(uint64_t first, uint64_t end);
   Status write_header(uint64_t committed);
+  // Asks the kernel for `layer`'s regions of the block readahead_ chunks after `start`
+  // (and of the ones before it, when `start` is the first chunk).
+  void read_ahead(uint32_t layer, uint64_t start) const;
 
   KvGeometry g_;
   float* staging_;
   FileStoreIdentity id_{};
   int fd_ = -1;
+  uint32_t readahead_ = kReadaheadChunks;
   char path_[256] = {};
 };
 

@@ -3,6 +3,7 @@
 
 #include <sys/stat.h>
 
+#include <cstdlib>
 #include <cstring>
 
 #include "file_store_fixture.hpp"
@@ -127,6 +128,37 @@ TEST_F(FileStore, ResetAndTruncateRewriteTheCommittedLength) {
   s.reset();
   SessionOptions fresh = o;  // an empty store may be reused without --resume
   EXPECT_NE(create(fresh), nullptr);
+}
+
+}  // namespace
+}  // namespace ringrt::test
+
+namespace ringrt::test {
+namespace {
+
+// RINGRT_KV_READAHEAD only changes which pages the kernel is asked for: every depth
+// gives the double reference's outputs, and a value that is not a depth is refused.
+TEST_F(FileStore, ReadaheadDepthsGiveTheSameOutputsAndABadOneIsRefused) {
+  const std::vector<double> ref = ringrt_ref::forward_all(m.options, m.weights, x.data(), T);
+  int n = 0;
+  for (const char* depth : {"0", "1", "64"}) {
+    ASSERT_EQ(setenv("RINGRT_KV_READAHEAD", depth, 1), 0);
+    const std::string store = "file:" + dir.file("ra" + std::to_string(n++));
+    SessionOptions ra = o;
+    ra.kv_store = store.c_str();
+    EXPECT_LE(stream_error(m, ra, x, T, 7, ref), 2e-5) << "RINGRT_KV_READAHEAD=" << depth;
+  }
+  for (const char* bad : {"65", "-1", "four", ""}) {
+    ASSERT_EQ(setenv("RINGRT_KV_READAHEAD", bad, 1), 0);
+    Status st;
+    create(o, &st);
+    EXPECT_EQ(st.code(), StatusCode::kInvalidArgument) << bad;
+    EXPECT_NE(std::string(st.message()).find(std::string("RINGRT_KV_READAHEAD='") + bad +
+                                             "' is not a number of chunks in [0, 64]"),
+              std::string::npos)
+        << st.message();
+  }
+  unsetenv("RINGRT_KV_READAHEAD");
 }
 
 }  // namespace
