@@ -1,10 +1,10 @@
 #include "number_runs.hpp"
 
+#include "cpu_features.hpp"
 #include "fp16.hpp"
 #include "multiversion.hpp"
 
 #if defined(__x86_64__)
-#include <cpuid.h>
 #include <immintrin.h>
 #elif defined(__aarch64__)
 #include <arm_neon.h>
@@ -24,19 +24,6 @@ __attribute__((target("avx,f16c"))) void f16_run_f16c(const uint16_t* s, std::si
   for (; i < n; ++i) out[i] = f16_to_f32(s[i]);
 }
 
-// CPUID leaf 1: F16C and AVX, and the OS saving the YMM registers (XGETBV).
-bool has_f16c() {
-  static const bool yes = [] {
-    unsigned a = 0, b = 0, c = 0, d = 0;
-    if (!__get_cpuid(1, &a, &b, &c, &d)) return false;
-    const unsigned osxsave = 1u << 27, avx = 1u << 28, f16c = 1u << 29;
-    if ((c & (osxsave | avx | f16c)) != (osxsave | avx | f16c)) return false;
-    unsigned lo = 0, hi = 0;
-    __asm__("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
-    return (lo & 6u) == 6u;
-  }();
-  return yes;
-}
 #endif
 
 }  // namespace
@@ -44,7 +31,7 @@ bool has_f16c() {
 void f16_to_f32_run(const uint16_t* s, std::size_t n, float* out) {
   std::size_t i = 0;
 #if defined(__x86_64__)
-  if (has_f16c()) return f16_run_f16c(s, n, out);
+  if (cpu_features().f16c) return f16_run_f16c(s, n, out);
 #elif defined(__aarch64__)
   for (; i + 4 <= n; i += 4) vst1q_f32(out + i, vcvt_f32_f16(vreinterpret_f16_u16(vld1_u16(s + i))));
 #endif

@@ -25,23 +25,6 @@ void WorkerRing::bind(const RingGeometry& g, const AttentionRule& rule, const fl
   threads_ = threads;
 }
 
-Status WorkerRing::pack_op(RingSlot& slot, std::size_t k, const float* data, std::size_t stride, std::size_t n,
-                              float* scratch, std::size_t input_stride) {
-  const std::size_t C = g_.chunk, D = g_.head_dim;
-  slot.ops[k].destroy();
-  slot.pools[k].reset();
-  // K: scores[q, key] = Q[q, :] · K[key, :]   V: out[q, :] = sum_key P[q, key] Vᵀ[:, key]
-  // XNNPACK packs a contiguous kernel: Vᵀ rows are compacted to n floats first.
-  const bool value = k % 2;
-  const float* kernel = data;
-  if (value && stride != n) {
-    for (std::size_t d = 0; d < D; ++d) std::memmove(scratch + d * n, data + d * stride, n * sizeof(float));
-    kernel = scratch;
-  }
-  const FcShape shape = value ? FcShape{n, D, C, D, false} : FcShape{D, n, input_stride, C, false};
-  return slot.ops[k].create(shape, kernel, nullptr, &slot.pools[k]);
-}
-
 Status WorkerRing::prepare_share(const Round& rd, uint64_t chunk, std::size_t worker) {
   const std::size_t C = g_.chunk;
   RingSlot& slot = slots_[chunk % (rd.active + 1)];
@@ -49,49 +32,21 @@ Status WorkerRing::prepare_share(const Round& rd, uint64_t chunk, std::size_t wo
   const std::size_t n = static_cast<std::size_t>(rd.end - first < C ? rd.end - first : C);
   for (std::size_t k = worker; k < 2u * g_.kv_heads; k += rd.active) {
     const KvKind kind = (k % 2) ? KvKind::kValue : KvKind::kKey;
-    float* scratch = slot.scratch + k * g_.read_floats();
-    KvView view;
-    RINGRT_RETURN_IF_ERROR(store_->read(rd.layer, static_cast<uint32_t>(k / 2), kind, first, n, scratch, &view));
-    RINGRT_RETURN_IF_ERROR(pack_op(slot, k, view.data, view.stride, n, scratch, rd.input_stride));
+    RINGRT_RETURN_IF_ERROR(store_->read(rd.layer, static_cast<uint32_t>(k / 2), kind, first, n,
+                                        slot.scratch + k * g_.read_floats(), &slot.views[k]));
   }
   return Status::Ok();
 }
 
-std::size_t WorkerRing::softmax_update(float* p, std::size_t nk, uint64_t pos, uint64_t key0, uint64_t keys_end,
-                                          bool all_visible, float* row_max, float* row_sum, float* alpha) const {
-  std::size_t a = 0, b = nk;  // the visible keys of this chunk: [a, b)
-  if (!all_visible) {
-    uint64_t lo, hi;
-    rule_.visible(pos, keys_end, &lo, &hi);
-    a = lo > key0 ? static_cast<std::size_t>(lo - key0 < nk ? lo - key0 : nk) : 0;
-    b = hi > key0 ? static_cast<std::size_t>(hi - key0 < nk ? hi - key0 : nk) : 0;
-  }
-  if (a >= b) {
-    std::memset(p, 0, nk * sizeof(float));
-    *alpha = 1.0f;
-    return 0;
-  }
-  rule_.transform(p + a, b - a);
-  const float exp_scale = rule_.exp_scale();
-  const float m_old = *row_max;
-  const float m_blk = max_of(p + a, b - a);
-  const float m_new = m_blk > m_old ? m_blk : m_old;
-  *alpha = std::exp((m_old - m_new) * exp_scale);  // 0 on the first visible block (m_old = -inf)
-  *row_sum = *row_sum * *alpha + exp_shifted_sum(p + a, b - a, m_new, exp_scale);
-  *row_max = m_new;
-  if (a > 0) std::memset(p, 0, a * sizeof(float));
-  if (b < nk) std::memset(p + b, 0, (nk - b) * sizeof(float));
-  return b - a;
-}
-
-Status WorkerRing::attend(const Round& rd, std::size_t w, const RingSlot& slot, uint64_t key0, std::size_t nk,
-                             bool all_visible) {
-  const std::size_t C = g_.chunk, D = g_.head_dim, heads = g_.heads, H = heads * D;
+void WorkerRing::attend(const Round& rd, std::size_t w, const KvView* views, uint64_t key0, std::size_t nk,
+                        bool all_visible) {
+  constexpr std::size_t B = kAttentionBlockRows;
+  const std::size_t D = g_.head_dim, heads = g_.heads;
   RingWorkerBuffers& buf = buffers_[w];
   const std::size_t row0 = rd.row0[w], step = rd.row_step, nq = rd.nrows[w];
   // The worker's rows that see some key of the chunk: [k_lo, k_hi). Visible key
   // ranges move forward with the position, so these rows are consecutive; the
-  // others (above the causal diagonal, or past the window) are not computed.
+  // blocks without any of them are not computed.
   std::size_t k_lo = 0, k_hi = nq;
   if (!all_visible) {
     auto sees = [&](std::size_t k) {
@@ -102,61 +57,88 @@ Status WorkerRing::attend(const Round& rd, std::size_t w, const RingSlot& slot, 
     while (k_lo < k_hi && !sees(k_lo)) ++k_lo;
     while (k_hi > k_lo && !sees(k_hi - 1)) --k_hi;
   }
-  const std::size_t n = k_hi - k_lo;
   RingWorkerStats& stats = stats_[w];
   ++stats.chunks;
-  if (n == 0) return Status::Ok();
-  // Some of these rows see only part of the chunk (it is on their diagonal, or at
-  // their window's edge): the last row's keys start latest, the first row's end first.
-  bool partial = false;
-  if (!all_visible) {
-    uint64_t last_lo, last_hi, first_lo, first_hi;
-    rule_.visible(rd.start + row0 + (k_hi - 1) * step, rd.end, &last_lo, &last_hi);
-    rule_.visible(rd.start + row0 + k_lo * step, rd.end, &first_lo, &first_hi);
-    partial = last_lo > key0 || first_hi < key0 + nk;
-  }
-  stats.computed_scores += n * nk;
+  if (k_lo == k_hi) return;
   const std::size_t M = state_rows();
-  float* alpha = buf.state + 2 * heads * M;
-  const float* q = rd.qkv + (row0 + k_lo * step) * g_.qkv_stride;
-  for (std::size_t j = 0; j < heads; ++j) {
-    const std::size_t g = kv_head(j);
-    float* row_max = buf.state + j * M;
-    float* row_sum = buf.state + (heads + j) * M;
-    // Scores of rows k_lo .. k_hi - 1 (input stride rd.input_stride), contiguous in buf.scores.
-    RINGRT_RETURN_IF_ERROR(slot.ops[2 * g].run(n, q + j * D, buf.scores, nullptr));
-    std::size_t visible = 0;
-    for (std::size_t r = 0; r < n; ++r) {
-      const std::size_t k = k_lo + r;
-      visible += softmax_update(buf.scores + r * C, nk, rd.start + row0 + k * step, key0, rd.end, all_visible,
-                                row_max + k, row_sum + k, alpha + k);
+  const KvView* kv = views;
+  AttentionBlock ab{};
+  ab.keys = nk;
+  ab.dim = D;
+  ab.exp_scale = rule_.exp_scale();
+  ab.softcap = rule_.softcap;
+  ab.softcap_inner = rule_.softcap > 0 ? rule_.scale / rule_.softcap : 0.0f;
+  ab.scratch = buf.scores;
+  // Each block's key range per row, when the chunk masks some of its rows (the
+  // diagonal chunk, a window's edge).
+  uint32_t lo[B], hi[B];
+  for (std::size_t b0 = k_lo / B * B; b0 < k_hi; b0 += B) {
+    const std::size_t m = nq - b0 < B ? nq - b0 : B;
+    bool masked = false;
+    std::size_t visible = m * nk;
+    if (!all_visible) {
+      visible = 0;
+      for (std::size_t r = 0; r < m; ++r) {
+        uint64_t a, e;
+        rule_.visible(rd.start + row0 + (b0 + r) * step, rd.end, &a, &e);
+        lo[r] = static_cast<uint32_t>(a > key0 ? (a - key0 < nk ? a - key0 : nk) : 0);
+        hi[r] = static_cast<uint32_t>(e > key0 ? (e - key0 < nk ? e - key0 : nk) : 0);
+        if (lo[r] > 0 || hi[r] < nk) masked = true;
+        visible += hi[r] > lo[r] ? hi[r] - lo[r] : 0;
+      }
     }
-    if (j == 0) stats.visible_pairs += visible;
-    RINGRT_RETURN_IF_ERROR(slot.ops[2 * g + 1].run(n, buf.scores, buf.pv, nullptr));
-    if (partial) RINGRT_RETURN_IF_ERROR(restrict_to_visible(rd, w, slot, j, key0, nk, k_lo, n));
-    for (std::size_t r = 0; r < n; ++r) {
-      const std::size_t k = k_lo + r;
-      float* acc = rd.attention + (rd.acc0[w] + k) * H + j * D;
-      const float* pv = buf.pv + r * D;
-      const float a = alpha[k];
-      for (std::size_t d = 0; d < D; ++d) acc[d] = acc[d] * a + pv[d];
+    stats.computed_scores += m * nk;
+    stats.visible_pairs += visible;
+    ab.rows = m;
+    ab.lo = masked ? lo : nullptr;
+    ab.hi = masked ? hi : nullptr;
+    const std::size_t block = b0 / B;
+    for (std::size_t j = 0; j < heads; ++j) {
+      const std::size_t g = kv_head(j), tile = (block * heads + j) * D * B;
+      ab.qt = buf.query_t + tile;
+      ab.ot = buf.output_t + tile;
+      ab.k = kv[2 * g].data;
+      ab.k_stride = kv[2 * g].stride;
+      ab.vt = kv[2 * g + 1].data;
+      ab.vt_stride = kv[2 * g + 1].stride;
+      ab.row_max = buf.state + j * M + b0;
+      ab.row_sum = buf.state + (heads + j) * M + b0;
+      attend_block(ab);
     }
   }
-  return Status::Ok();
+}
+
+void WorkerRing::start_rows_item(void* ctx, std::size_t w) {
+  constexpr std::size_t B = kAttentionBlockRows;
+  Round& rd = *static_cast<Round*>(ctx);
+  WorkerRing& self = *rd.self;
+  const std::size_t D = self.g_.head_dim, heads = self.g_.heads, nq = rd.nrows[w];
+  RingWorkerBuffers& buf = self.buffers_[w];
+  self.reset_state(buf.state);
+  const std::size_t blocks = (nq + B - 1) / B;
+  std::memset(buf.query_t, 0, blocks * heads * D * B * sizeof(float));
+  std::memset(buf.output_t, 0, blocks * heads * D * B * sizeof(float));
+  for (std::size_t k = 0; k < nq; ++k) {
+    const float* q = rd.qkv + (rd.row0[w] + k * rd.row_step) * self.g_.qkv_stride;
+    float* block = buf.query_t + k / B * heads * D * B + k % B;
+    for (std::size_t i = 0; i < heads * D; ++i) block[i * B] = q[i];  // head j, dimension d: i = j D + d
+  }
 }
 
 void WorkerRing::finish_rows(const Round& rd, std::size_t w) {
+  constexpr std::size_t B = kAttentionBlockRows;
   const std::size_t D = g_.head_dim, heads = g_.heads, H = heads * D;
   const std::size_t nq = rd.nrows[w];
-  const float* state = buffers_[w].state;
+  const RingWorkerBuffers& buf = buffers_[w];
   for (std::size_t j = 0; j < heads; ++j) {
-    const float* row_max = state + j * state_rows();
-    const float* row_sum = state + (heads + j) * state_rows();
+    const float* row_max = buf.state + j * state_rows();
+    const float* row_sum = buf.state + (heads + j) * state_rows();
     const float sink_j = sink(rd.layer, j);
     for (std::size_t k = 0; k < nq; ++k) {
-      float* acc = rd.attention + (rd.acc0[w] + k) * H + j * D;
+      float* out = rd.attention + (rd.acc0[w] + k) * H + j * D;
+      const float* ot = buf.output_t + (k / B * heads + j) * D * B + k % B;
       const float inv = normaliser(row_max[k], row_sum[k], rule_.exp_scale(), sink_j);
-      for (std::size_t d = 0; d < D; ++d) acc[d] *= inv;
+      for (std::size_t d = 0; d < D; ++d) out[d] = ot[d * B] * inv;
     }
   }
 }
@@ -174,7 +156,7 @@ void WorkerRing::step_item(void* ctx, std::size_t w) {
     if (chunk >= rd.first_chunk[w] && chunk <= rd.last_chunk[w]) {
       const std::size_t nk = static_cast<std::size_t>(rd.end - key0 < self.g_.chunk ? rd.end - key0 : self.g_.chunk);
       const double t0 = monotonic_seconds();
-      rd.status[w] = self.attend(rd, w, self.slots_[chunk % (rd.active + 1)], key0, nk, false);
+      self.attend(rd, w, self.slots_[chunk % (rd.active + 1)].views, key0, nk, false);
       self.stats_[w].busy_seconds += monotonic_seconds() - t0;
     }
   }
@@ -221,7 +203,6 @@ void WorkerRing::visible_chunks(uint64_t first_pos, uint64_t last_pos, uint64_t 
 
 Status WorkerRing::begin_round(uint32_t layer, uint64_t start, std::size_t rows, const float* qkv,
                                   float* attention, uint64_t keys_end) {
-  const std::size_t heads = g_.heads, H = heads * g_.head_dim;
   Round& rd = round_;
   rd.self = this;
   rd.layer = layer;
@@ -248,7 +229,6 @@ Status WorkerRing::begin_round(uint32_t layer, uint64_t start, std::size_t rows,
       rd.acc0[w] = rd.row0[w];
     }
   }
-  rd.input_stride = rd.row_step * g_.qkv_stride;
   rd.external = nullptr;
   uint64_t lo_all = UINT64_MAX, hi_all = 0;
   for (std::size_t w = 0; w < rd.active; ++w) {
@@ -261,9 +241,8 @@ Status WorkerRing::begin_round(uint32_t layer, uint64_t start, std::size_t rows,
   }
   rd.chunk0 = lo_all;
   rd.chunks = hi_all + 1 - lo_all;
-  // Fresh softmax state and accumulators for this round's rows.
-  for (std::size_t w = 0; w < rd.active; ++w) reset_state(buffers_[w].state);
-  std::memset(attention, 0, rows * H * sizeof(float));
+  // Fresh softmax state and outputs for this round's rows, their queries transposed.
+  threads_->parallel_for(rd.active, start_rows_item, &rd);
   return Status::Ok();
 }
 
@@ -285,22 +264,18 @@ Status WorkerRing::attend_local() {
   return round_status();
 }
 
-// XNNPACK operators are not reentrant (setup writes into the operator), so every
-// worker packs the external chunk into its own slot and attends its rows with it.
+// Every worker attends its rows to the external chunk, read where it is.
 void WorkerRing::external_item(void* ctx, std::size_t w) {
   Round& rd = *static_cast<Round*>(ctx);
   WorkerRing& self = *rd.self;
   const ExternalChunk& c = *rd.external;
-  RingSlot& slot = self.slots_[w];
-  const double t0 = monotonic_seconds();
-  for (std::size_t k = 0; k < 2u * self.g_.kv_heads && rd.status[w].ok(); ++k) {
-    const std::size_t head = k / 2;
-    const float* data = (k % 2) ? c.values_t + head * c.value_stride : c.keys + head * c.key_stride;
-    const std::size_t stride = (k % 2) ? c.v_row_stride : self.g_.head_dim;
-    rd.status[w] = self.pack_op(slot, k, data, stride, c.n, slot.scratch + k * self.g_.read_floats(),
-                                rd.input_stride);
+  KvView* views = self.slots_[w].views;
+  for (std::size_t g = 0; g < self.g_.kv_heads; ++g) {
+    views[2 * g] = KvView{c.keys + g * c.key_stride, self.g_.head_dim};
+    views[2 * g + 1] = KvView{c.values_t + g * c.value_stride, c.v_row_stride};
   }
-  if (rd.status[w].ok()) rd.status[w] = self.attend(rd, w, slot, 0, c.n, true);
+  const double t0 = monotonic_seconds();
+  self.attend(rd, w, views, 0, c.n, true);
   self.stats_[w].busy_seconds += monotonic_seconds() - t0;
 }
 

@@ -5,28 +5,30 @@
 // The round's R query rows are assigned to A <= P workers in contiguous blocks (the
 // default: the ring's entry lag already balances the causal work, see RowAssignment)
 // or striped (set_row_assignment: row r to worker r mod A, as Striped Attention
-// does, so every worker sees nearly the same keys). A striped worker's
-// rows are read straight out of the qkv buffer with an input stride of A rows.
-// Each worker accumulates its rows contiguously (worker-major) in the attention
-// buffer, so no two workers ever write neighbouring rows (interleaved rows cost
-// the striped ring 8% through cache lines moving between cores); finish_round
+// does, so every worker sees nearly the same keys). At the start of a round each
+// worker copies its rows' queries, transposed, into blocks of kAttentionBlockRows rows
+// (its query_t buffer), and keeps its running outputs the same way (output_t); at the
+// end it writes them, normalised, to its rows of the attention buffer, contiguously
+// (worker-major), so no two workers ever write neighbouring rows (interleaved rows
+// cost the striped ring 8% through cache lines moving between cores); finish_round
 // then puts the striped rows in order, in place, each worker moving a band of columns.
-// KV chunk i (positions [iC, iC + C)) is loaded into a ring slot at step i - 1 and
-// enters the ring at the last worker at step i; at every step each worker combines
-// its queries with the chunk it holds (online softmax), then the chunk moves one
-// worker down. With A + 1 slots the next chunk is prepared (read from the store and
-// packed into XNNPACK operators, split across the workers) while the current ones
-// are used; each chunk is read and packed once per round and used by every worker
-// that needs it. Chunks a worker's rows cannot see (above its causal diagonal, or
-// before its window) are skipped; chunks no worker can see never enter the ring;
-// within a chunk a worker uses, only its rows that see some key of it are computed.
-// A masked key never reaches a query, whatever its value holds: see
-// worker_ring_masked.cpp.
+// KV chunk i (positions [iC, iC + C)) is read from the store into a ring slot at
+// step i - 1 and enters the ring at the last worker at step i; at every step each
+// worker runs the fused attention kernel (kernels/attention_block.hpp) for its blocks
+// and every head against the chunk it holds (online softmax), then the chunk moves one
+// worker down. With A + 1 slots the next chunk is read (split across the workers)
+// while the current ones are used; each chunk is read once per round, nothing is
+// packed, and every worker and every query head of a kv head uses the same read.
+// Chunks a worker's rows cannot see (above its causal diagonal, or before its window)
+// are skipped; chunks no worker can see never enter the ring; within a chunk a worker
+// uses, only its blocks with a row that sees some key of it are computed. A masked key
+// never reaches a query, whatever its value holds (the kernel's contract).
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
 
+#include "attention_block.hpp"
 #include "attention_rule.hpp"
 #include "kv_store.hpp"
 #include "thread_pool.hpp"
@@ -50,16 +52,24 @@ struct RingGeometry {
 // Rounds of at most this many rows use the key split (see run_key_split).
 constexpr std::size_t kKeySplitRows = 64;
 
-// One ring slot: the K and V operators of every kv head for the chunk it holds.
+// One ring slot: the chunk it holds, as read from the store for every kv head.
 struct RingSlot {
-  FullyConnected* ops;  // 2 * kv_heads: [2g] = K of kv head g, [2g + 1] = V of kv head g
-  MemoryPool* pools;    // one pool per operator
-  float* scratch;       // 2 * kv_heads reads (RingGeometry::read_floats each): chunks read from the store, compacted Vᵀ
+  KvView* views;   // 2 * kv_heads: [2g] = K of kv head g (rows of D), [2g + 1] = its Vᵀ
+  float* scratch;  // 2 * kv_heads reads (RingGeometry::read_floats each) for the reads that copy or decode
 };
+
+// Floats of one worker's transposed queries (and as many for its running outputs):
+// D x kAttentionBlockRows per head and per block of its rows (at most C rows).
+inline std::size_t query_block_floats(const RingGeometry& g) {
+  const std::size_t blocks = (g.chunk + kAttentionBlockRows - 1) / kAttentionBlockRows;
+  return blocks * g.heads * g.head_dim * kAttentionBlockRows;
+}
 
 // Per-worker working buffers. M = max(C, kKeySplitRows).
 struct RingWorkerBuffers {
-  float* scores;   // C * M: scores (ring) or transposed scores (key split)
+  float* scores;   // the fused kernel's scratch (ring) or C * kKeySplitRows transposed scores (key split)
+  float* query_t;  // query_block_floats: block b, head j at (b * heads + j) * D * kAttentionBlockRows
+  float* output_t; // the same layout: running outputs
   float* pv;       // M * D
   float* state;    // heads * M running max, heads * M running sum, M rescale factors
   float* partial;  // kKeySplitRows * H: the key split's per-worker accumulator
@@ -174,7 +184,6 @@ class WorkerRing {
     // finish_round its accumulator is attention row acc0[w] + k (the rows of
     // worker 0, then those of worker 1, ...: the contiguous layout).
     std::size_t row_step;                 // 1 (contiguous) or A (striped)
-    std::size_t input_stride;             // row_step * qkv_stride: the K operators' input stride
     std::size_t row0[kMaxWorkers];
     std::size_t nrows[kMaxWorkers];
     std::size_t acc0[kMaxWorkers];
@@ -192,33 +201,24 @@ class WorkerRing {
   Status prepare_share(const Round& round, uint64_t chunk, std::size_t worker);
   // Chunks holding keys some row of [first_pos, last_pos] can see: [*lo, *hi].
   void visible_chunks(uint64_t first_pos, uint64_t last_pos, uint64_t keys_end, uint64_t* lo, uint64_t* hi) const;
-  // One head's scores of n keys from key0 for the query at `pos` -> the online softmax
-  // state of that row (max, sum) and the rescale factor of its accumulator; masked
-  // keys get probability 0. `all_visible`: no mask (another rank's earlier keys).
-  // Returns the number of visible keys.
-  std::size_t softmax_update(float* p, std::size_t nk, uint64_t pos, uint64_t key0, uint64_t keys_end,
-                             bool all_visible, float* row_max, float* row_sum, float* alpha) const;
   // Head j's sink logit in `layer`, or -inf without sinks.
   float sink(uint32_t layer, std::size_t head) const {
     return sinks_ ? sinks_[static_cast<std::size_t>(layer) * g_.heads + head] : -INFINITY;
   }
   std::size_t kv_head(std::size_t head) const { return head / (g_.heads / g_.kv_heads); }
-  // Packs the K (even k) or V (odd k) operator k of `slot` from a chunk of n keys.
-  // A K operator reads query rows `input_stride` floats apart.
-  Status pack_op(RingSlot& slot, std::size_t k, const float* data, std::size_t stride, std::size_t n,
-                 float* scratch, std::size_t input_stride);
-  // One worker's rows against the chunk in `slot` (n keys from position key0);
-  // `all_visible`: no mask, else the rule's.
-  Status attend(const Round& round, std::size_t worker, const RingSlot& slot, uint64_t key0, std::size_t nk,
-                bool all_visible);
+  // One worker's rows against a chunk (`views` as in RingSlot; n keys from position
+  // key0); `all_visible`: no mask, else the rule's.
+  void attend(const Round& round, std::size_t worker, const KvView* views, uint64_t key0, std::size_t nk,
+              bool all_visible);
+  // A worker's rows at the start of a round: queries transposed into its blocks,
+  // outputs and softmax state cleared.
+  static void start_rows_item(void* ctx, std::size_t worker);
+  // ... and at the end: outputs normalised into its rows of the attention buffer.
   void finish_rows(const Round& round, std::size_t worker);
-  // Masked keys' values (worker_ring_masked.cpp). After the P·V of head `head` for
-  // rows [k_lo, k_lo + n) of `worker` against a chunk that masks some of them: a
-  // row that is not finite is summed again over its visible keys only.
-  Status restrict_to_visible(const Round& round, std::size_t worker, const RingSlot& slot, std::size_t head,
-                             uint64_t key0, std::size_t nk, std::size_t k_lo, std::size_t n);
-  // The same for the key split: Oᵀ [D][rows] in `out`, the probabilities Pᵀ [nk][rows]
-  // in `probs`, the chunk's Vᵀ in `vt`.
+  // Masked keys' values in the key split (worker_ring_masked.cpp): after the P·V of
+  // a chunk that masks some queries, a query whose Oᵀ [D][rows] column in `out` is
+  // not finite is summed again over its visible keys only (the probabilities Pᵀ
+  // [nk][rows] in `probs`, the chunk's Vᵀ in `vt`).
   void split_restrict_to_visible(const Split& sp, const KvView& vt, uint64_t key0, std::size_t nk,
                                  const float* probs, float* out) const;
   // Striped rounds: moves columns [band of `part`] of every accumulator row from its

@@ -2,6 +2,8 @@
 
 #include <new>
 
+#include "attention_block.hpp"
+
 namespace ringrt {
 
 namespace {
@@ -20,27 +22,25 @@ Status pool_bytes(const FcShape& shape, std::size_t* bytes) {
 Status size_worker_ring(const RingGeometry& g, WorkerRingSizes* s) {
   // Operator shapes in size_t; entry sizes in 64 bits (32-bit targets included).
   const std::size_t c = g.chunk, d = g.head_dim, s_rows = kKeySplitRows;
-  RINGRT_RETURN_IF_ERROR(pool_bytes(FcShape{d, c, g.qkv_stride, c, false}, &s->slot_op_bytes[0]));
-  RINGRT_RETURN_IF_ERROR(pool_bytes(FcShape{c, d, c, d, true}, &s->slot_op_bytes[1]));
   RINGRT_RETURN_IF_ERROR(pool_bytes(FcShape{d, s_rows, d, s_rows, false}, &s->split_op_bytes[0]));
   RINGRT_RETURN_IF_ERROR(pool_bytes(FcShape{c, s_rows, c, s_rows, true}, &s->split_op_bytes[1]));
   const uint64_t P = g.workers, C = g.chunk, heads = g.heads, G = g.kv_heads, D = g.head_dim;
   const uint64_t S = kKeySplitRows, M = C > S ? C : S, H = heads * D;
-  s->scores = P * xnn_buffer_bytes(C * M);
+  const uint64_t block_scratch = attention_block_scratch_floats(C, D);  // the ring's fused kernel
+  s->scores = P * xnn_buffer_bytes(C * S > block_scratch ? C * S : block_scratch);  // or the key split's Sᵀ
   s->pv = P * xnn_buffer_bytes(M * D + 2 * M);
   s->softmax = P * xnn_buffer_bytes(heads * M * 2 + M);
   s->partials = P * xnn_buffer_bytes(S * H);
   s->queries = xnn_buffer_bytes(heads * S * D);
   s->slot_buffers = (P + 1) * xnn_buffer_bytes(2 * G * g.read_floats());
-  s->slot_ops = (P + 1) * G * (s->slot_op_bytes[0] + s->slot_op_bytes[1]);
+  s->query_blocks = P * xnn_buffer_bytes(2 * query_block_floats(g));
   s->split_ops = P * (heads * s->split_op_bytes[0] + s->split_op_bytes[1]);
   return Status::Ok();
 }
 
 WorkerRingBuffers::~WorkerRingBuffers() {
-  delete[] slot_ops_;
+  delete[] slot_views_;
   delete[] split_ops_;
-  delete[] slot_pools_;
   delete[] split_pools_;
 }
 
@@ -49,25 +49,17 @@ Status WorkerRingBuffers::carve(const RingGeometry& g, const WorkerRingSizes& si
   if (P == 0 || P > kMaxWorkers) {
     return Status::Error(StatusCode::kInvalidArgument, "the worker ring takes 1 to %zu workers, not %zu", kMaxWorkers, P);
   }
-  slot_ops_ = new (std::nothrow) FullyConnected[(P + 1) * 2 * G];
-  slot_pools_ = new (std::nothrow) MemoryPool[(P + 1) * 2 * G];
+  slot_views_ = new (std::nothrow) KvView[(P + 1) * 2 * G];
   split_ops_ = new (std::nothrow) FullyConnected[P * (heads + 1)];
   split_pools_ = new (std::nothrow) MemoryPool[P * (heads + 1)];
-  if (!slot_ops_ || !slot_pools_ || !split_ops_ || !split_pools_) {
+  if (!slot_views_ || !split_ops_ || !split_pools_) {
     return Status::Error(StatusCode::kOutOfMemory, "cannot allocate the worker ring's bookkeeping");
   }
-  // Ring slots: 2G operators each, their pools, and their scratch.
-  uint8_t* slot_mem = mem.slot_ops;
+  // Ring slots: the views of 2G reads and their scratch.
   const uint64_t slot_buffer_stride = sizes.slot_buffers / (P + 1);
   for (std::size_t s = 0; s <= P; ++s) {
-    slots_[s].ops = slot_ops_ + s * 2 * G;
-    slots_[s].pools = slot_pools_ + s * 2 * G;
+    slots_[s].views = slot_views_ + s * 2 * G;
     slots_[s].scratch = reinterpret_cast<float*>(mem.slot_buffers + s * slot_buffer_stride);
-    for (std::size_t k = 0; k < 2 * G; ++k) {
-      const std::size_t bytes = sizes.slot_op_bytes[k % 2];
-      slots_[s].pools[k].init(slot_mem, bytes);
-      slot_mem += bytes;
-    }
   }
   // Per-worker buffers and the key split's operators.
   uint8_t* split_mem = mem.split_ops;
@@ -80,6 +72,8 @@ Status WorkerRingBuffers::carve(const RingGeometry& g, const WorkerRingSizes& si
     b.pv = carve_part(mem.pv, sizes.pv, w);
     b.state = carve_part(mem.softmax, sizes.softmax, w);
     b.partial = carve_part(mem.partials, sizes.partials, w);
+    b.query_t = carve_part(mem.query_blocks, sizes.query_blocks, w);
+    b.output_t = b.query_t + query_block_floats(g);
     b.query_ops = split_ops_ + w * (heads + 1);
     b.query_pools = split_pools_ + w * (heads + 1);
     b.prob_op = b.query_ops + heads;

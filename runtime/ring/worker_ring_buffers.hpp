@@ -1,7 +1,7 @@
 // The worker ring's memory, in one place for every user of the ring (the session,
 // the bench's ring rig): the sizes of its arena entries for a geometry, with the
-// XNNPACK footprints of its operators measured, and the ring slots, per-worker
-// buffers and operators carved from those entries.
+// XNNPACK footprints of the key split's operators measured, and the ring slots,
+// per-worker buffers and operators carved from those entries.
 #pragma once
 
 #include <cstddef>
@@ -13,15 +13,14 @@ namespace ringrt {
 
 // Bytes of each of the worker ring's arena entries.
 struct WorkerRingSizes {
-  uint64_t scores;        // per worker: C x max(C, kKeySplitRows) scores
+  uint64_t scores;        // per worker: the key split's C x kKeySplitRows scores, the fused kernel's scratch
   uint64_t pv;            // per worker: P·V block and the key split's shift and column sums
   uint64_t softmax;       // per worker: running max, running sum, rescale factors
   uint64_t partials;      // per worker: the key split's accumulator
   uint64_t queries;       // the key split's queries, per head
-  uint64_t slot_buffers;  // per ring slot: the chunk read from the store, compacted Vᵀ
-  uint64_t slot_ops;      // per ring slot: K and V operators of every kv head
+  uint64_t slot_buffers;  // per ring slot: the chunk read from the store
+  uint64_t query_blocks;  // per worker: its rows' queries and running outputs, transposed in blocks
   uint64_t split_ops;     // per worker: the key split's query and probability operators
-  std::size_t slot_op_bytes[2];   // pool of one K and one V operator of a slot
   std::size_t split_op_bytes[2];  // pool of one query operator (per head) and of the probability operator
 };
 
@@ -36,7 +35,7 @@ struct WorkerRingMemory {
   uint8_t* partials;
   uint8_t* queries;
   uint8_t* slot_buffers;
-  uint8_t* slot_ops;
+  uint8_t* query_blocks;
   uint8_t* split_ops;
 };
 
@@ -56,8 +55,7 @@ class WorkerRingBuffers {
 
  private:
   static constexpr std::size_t kMaxWorkers = 64;
-  FullyConnected* slot_ops_ = nullptr;   // (workers + 1) * 2 * kv_heads
-  MemoryPool* slot_pools_ = nullptr;
+  KvView* slot_views_ = nullptr;         // (workers + 1) * 2 * kv_heads
   FullyConnected* split_ops_ = nullptr;  // workers * (heads + 1)
   MemoryPool* split_pools_ = nullptr;
   RingSlot slots_[kMaxWorkers + 1] = {};

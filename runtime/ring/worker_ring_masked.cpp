@@ -1,5 +1,6 @@
-// Masked keys never reach a query, whatever their values hold. Their probabilities
-// are exactly 0, but the P·V matmul still multiplies them by the keys' values, and
+// Masked keys never reach a query of the key split, whatever their values hold (the
+// query ring's fused kernel does the same inside, attention_block_impl.hpp). Their
+// probabilities are exactly 0, but the P·V matmul still multiplies them by the keys' values, and
 // 0 x Inf and 0 x NaN are NaN: one value that is not finite would turn the output of
 // every query of its chunk into NaN, also of the queries before it (causality
 // broken). So after the P·V of a chunk that masks some of the rows using it (the
@@ -35,29 +36,6 @@ void visible_sum(const float* p, std::size_t p_stride, const KvView& vt, std::si
 }
 
 }  // namespace
-
-Status WorkerRing::restrict_to_visible(const Round& rd, std::size_t w, const RingSlot& slot, std::size_t j,
-                                       uint64_t key0, std::size_t nk, std::size_t k_lo, std::size_t n) {
-  const std::size_t C = g_.chunk, D = g_.head_dim;
-  RingWorkerBuffers& buf = buffers_[w];
-  if (first_non_finite(buf.pv, n * D) == n * D) return Status::Ok();
-  // The chunk's Vᵀ again: in place, or read into this slot's scratch (only this
-  // worker uses the slot in this step, and its operators hold their own copy).
-  const std::size_t g = kv_head(j);
-  KvView vt;
-  RINGRT_RETURN_IF_ERROR(store_->read(rd.layer, static_cast<uint32_t>(g), KvKind::kValue, key0, nk,
-                                      slot.scratch + (2 * g + 1) * g_.read_floats(), &vt));
-  for (std::size_t r = 0; r < n; ++r) {
-    float* pv = buf.pv + r * D;
-    if (first_non_finite(pv, D) == D) continue;
-    uint64_t lo, hi;
-    rule_.visible(rd.start + rd.row0[w] + (k_lo + r) * rd.row_step, rd.end, &lo, &hi);
-    std::size_t a, b;
-    clip(lo, hi, key0, nk, &a, &b);
-    visible_sum(buf.scores + r * C, 1, vt, D, a, b, pv, 1);
-  }
-  return Status::Ok();
-}
 
 void WorkerRing::split_restrict_to_visible(const Split& sp, const KvView& vt, uint64_t key0, std::size_t nk,
                                            const float* probs, float* out) const {

@@ -98,7 +98,7 @@ Status plan_session_buffers(const ModelOptions& m, bool weights_f16, const Sessi
   set(kEntryF16Scratch, "weights.f16_scratch",
       details->f16_scratch_floats ? xnn_buffer_bytes(details->f16_scratch_floats) : 0);
   set(kEntryDenseOps, "xnnpack.dense_ops", dense_total);
-  set(kEntrySlotOps, "xnnpack.ring_slots", r.slot_ops);
+  set(kEntryQueryBlocks, "ring.query_blocks", r.query_blocks);
   set(kEntryKeySplitOps, "xnnpack.keysplit_ops", r.split_ops);
   set(kEntryOutput, "output.last", xnn_buffer_bytes(H));
   set(kEntrySlotBuffers, "ring.slot_buffers", r.slot_buffers);

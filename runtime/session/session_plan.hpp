@@ -36,7 +36,7 @@ enum ArenaEntry : std::size_t {
   kEntrySinks,
   kEntryF16Scratch,
   kEntryDenseOps,
-  kEntrySlotOps,
+  kEntryQueryBlocks,
   kEntryKeySplitOps,
   kEntryOutput,
   kEntrySlotBuffers,

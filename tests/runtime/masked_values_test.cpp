@@ -48,7 +48,7 @@ class MaskRig {
     PlanEntry e[] = {{"scores", sizes.scores, 0},          {"pv", sizes.pv, 0},
                      {"softmax", sizes.softmax, 0},        {"partials", sizes.partials, 0},
                      {"queries", sizes.queries, 0},        {"slot_buffers", sizes.slot_buffers, 0},
-                     {"slot_ops", sizes.slot_ops, 0},      {"split_ops", sizes.split_ops, 0},
+                     {"query_blocks", sizes.query_blocks, 0},     {"split_ops", sizes.split_ops, 0},
                      {"qkv", xnn_buffer_bytes(tokens * W_), 0},
                      {"attention", xnn_buffer_bytes(tokens * H), 0},
                      {"kv", xnn_buffer_bytes(file.empty() ? kv.bytes() / sizeof(float) : tokens * s.head_dim), 0}};

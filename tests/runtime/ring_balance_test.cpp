@@ -18,6 +18,7 @@
 
 #include "kv_store.hpp"
 #include "worker_ring.hpp"
+#include "worker_ring_buffers.hpp"
 #include "runtime_fixture.hpp"
 #include "thread_pool.hpp"
 #include "xnn_allocator.hpp"
@@ -44,7 +45,7 @@ struct Geometry {
 };
 
 // A WorkerRing over a one-layer memory KV store, wired as SessionImpl::init
-// wires it (bench/ring_rig.cpp does the same through the planner).
+// wires it: sized by size_worker_ring, carved by WorkerRingBuffers.
 class SchedulerRig {
  public:
   // K/V/Q of positions [0, tokens): qkv rows of (N + 2G) D floats, uniform in [-1, 1).
@@ -54,44 +55,15 @@ class SchedulerRig {
     ASSERT_TRUE(ensure_xnnpack_initialized().ok());
     const std::size_t P = g.workers, C = g.chunk, N = g.heads, G = g.kv_heads, D = g.head_dim;
     W_ = (N + 2 * G) * D;
-    const std::size_t M = std::max<std::size_t>(C, kKeySplitRows), S = kKeySplitRows;
-    // Operator pools: K ops read rows up to P qkv rows apart (striped).
-    std::size_t k_bytes = 0, v_bytes = 0, q_bytes = 0, p_bytes = 0;
-    ASSERT_TRUE(FullyConnected::footprint(FcShape{D, C, P * W_, C, false}, &k_bytes).ok());
-    ASSERT_TRUE(FullyConnected::footprint(FcShape{C, D, C, D, false}, &v_bytes).ok());
-    ASSERT_TRUE(FullyConnected::footprint(FcShape{D, S, D, S, false}, &q_bytes).ok());
-    ASSERT_TRUE(FullyConnected::footprint(FcShape{C, S, C, S, true}, &p_bytes).ok());
-    auto round64 = [](std::size_t b) { return (b + 4096 + 63) / 64 * 64; };
-    k_bytes = round64(k_bytes), v_bytes = round64(v_bytes), q_bytes = round64(q_bytes), p_bytes = round64(p_bytes);
-
-    ops_.reset(new FullyConnected[(P + 1) * 2 * G]);
-    pools_.reset(new MemoryPool[(P + 1) * 2 * G]);
-    split_ops_.reset(new FullyConnected[P * (N + 1)]);
-    split_pools_.reset(new MemoryPool[P * (N + 1)]);
-    for (std::size_t s = 0; s <= P; ++s) {
-      slots_[s].ops = ops_.get() + s * 2 * G;
-      slots_[s].pools = pools_.get() + s * 2 * G;
-      slots_[s].scratch = floats(2 * G * C * D);
-      for (std::size_t k = 0; k < 2 * G; ++k) {
-        const std::size_t bytes = k % 2 ? v_bytes : k_bytes;
-        slots_[s].pools[k].init(bytes_of(bytes), bytes);
-      }
-    }
-    for (std::size_t w = 0; w < P; ++w) {
-      RingWorkerBuffers& b = workers_[w];
-      b.scores = floats(C * M);
-      b.pv = floats(M * D + 2 * M);
-      b.state = floats(N * M * 2 + M);
-      b.partial = floats(S * N * D);
-      b.query_ops = split_ops_.get() + w * (N + 1);
-      b.query_pools = split_pools_.get() + w * (N + 1);
-      b.prob_op = b.query_ops + N;
-      b.prob_pool = b.query_pools + N;
-      for (std::size_t k = 0; k <= N; ++k) {
-        const std::size_t bytes = k == N ? p_bytes : q_bytes;
-        b.query_pools[k].init(bytes_of(bytes), bytes);
-      }
-    }
+    const RingGeometry rg{g.workers, g.chunk, g.heads, g.kv_heads, g.head_dim, static_cast<uint32_t>(W_)};
+    WorkerRingSizes sizes;
+    ASSERT_TRUE(size_worker_ring(rg, &sizes).ok());
+    const WorkerRingMemory memory{bytes_of(sizes.scores),       bytes_of(sizes.pv),
+                                  bytes_of(sizes.softmax),      bytes_of(sizes.partials),
+                                  bytes_of(sizes.queries),      bytes_of(sizes.slot_buffers),
+                                  bytes_of(sizes.query_blocks), bytes_of(sizes.split_ops)};
+    buffers_.reset(new WorkerRingBuffers);
+    ASSERT_TRUE(buffers_->carve(rg, sizes, memory).ok());
     const uint64_t capacity = (tokens + C - 1) / C * C;
     store_.reset(new MemoryKvStore(KvGeometry{1, static_cast<uint32_t>(G), static_cast<uint32_t>(D), capacity,
                                               static_cast<uint32_t>(C), static_cast<uint32_t>(N * D)},
@@ -113,8 +85,8 @@ class SchedulerRig {
       for (std::size_t j = 0; j < N; ++j) sinks_.push_back(0.25f * static_cast<float>(j) - 0.3f);
     }
     rule_ = rule;
-    ring_.bind(RingGeometry{g.workers, g.chunk, g.heads, g.kv_heads, g.head_dim, static_cast<uint32_t>(W_)}, rule,
-               sinks ? sinks_.data() : nullptr, slots_, workers_, floats(N * S * D), store_.get(), &threads_);
+    ring_.bind(rg, rule, sinks ? sinks_.data() : nullptr, buffers_->slots(), buffers_->workers(),
+               buffers_->queries(), store_.get(), &threads_);
     ready_ = true;
   }
 
@@ -209,12 +181,9 @@ class SchedulerRig {
 
   // Memory first: released after the operators that live in it.
   std::vector<Block> blocks_;
-  std::unique_ptr<FullyConnected[]> ops_, split_ops_;
-  std::unique_ptr<MemoryPool[]> pools_, split_pools_;
+  std::unique_ptr<WorkerRingBuffers> buffers_;
   std::unique_ptr<MemoryKvStore> store_;
   ThreadPool threads_;
-  RingSlot slots_[65] = {};
-  RingWorkerBuffers workers_[64] = {};
   WorkerRing ring_;
   Geometry g_{};
   AttentionRule rule_{};

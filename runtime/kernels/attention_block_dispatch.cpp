@@ -1,0 +1,57 @@
+// Which compiled variant of the fused attention kernel runs (attention_block.hpp).
+#include <cstdlib>
+#include <cstring>
+
+#include "attention_block.hpp"
+#include "attention_block_variants.hpp"
+#include "cpu_features.hpp"
+
+namespace ringrt {
+
+namespace {
+
+struct KernelTable {
+  AttentionKernel kernels[4];
+  std::size_t count = 0;
+  std::size_t chosen = 0;
+};
+
+KernelTable build_table() {
+  KernelTable t;
+  const CpuFeatures& cpu = cpu_features();
+#if defined(__x86_64__)
+  if (cpu.avx512) t.kernels[t.count++] = {"avx512", attend_block_avx512};
+  if (cpu.avx2_fma) t.kernels[t.count++] = {"avx2", attend_block_avx2};
+  t.kernels[t.count++] = {"sse2", attend_block_simd128};
+#elif defined(__aarch64__)
+  t.kernels[t.count++] = {"neon", attend_block_simd128};
+#elif defined(__arm__) && defined(RINGRT_ATTENTION_SIMD128_NEON)
+  if (cpu.neon) t.kernels[t.count++] = {"neon", attend_block_simd128};
+#else
+  (void)cpu;
+  t.kernels[t.count++] = {"simd128", attend_block_simd128};
+#endif
+  t.kernels[t.count++] = {"reference", attend_block_reference};
+  const char* want = std::getenv("RINGRT_ATTENTION_KERNEL");
+  for (std::size_t i = 0; want && i < t.count; ++i) {
+    if (std::strcmp(want, t.kernels[i].name) == 0) t.chosen = i;
+  }
+  return t;
+}
+
+const KernelTable& table() {
+  static const KernelTable t = build_table();
+  return t;
+}
+
+}  // namespace
+
+std::size_t attention_kernel_count() { return table().count; }
+
+const AttentionKernel& attention_kernel_at(std::size_t i) { return table().kernels[i]; }
+
+const AttentionKernel& attention_kernel() { return table().kernels[table().chosen]; }
+
+void attend_block(const AttentionBlock& b) { attention_kernel().run(b); }
+
+}  // namespace ringrt
