@@ -1,6 +1,7 @@
 // Case 2, attention core: the ring scheduler alone over a one-layer memory KV store
 // (4 heads x 64 = H 256, chunk 256), the whole sequence [0, T) in rounds of
 // workers * chunk query rows, as the session runs one layer. Flops: 2 T^2 H (causal).
+#include "attention_block.hpp"
 #include "cases.hpp"
 #include "child_process.hpp"
 #include "report.hpp"
@@ -46,7 +47,7 @@ const CoreResult* measure_core(Context& ctx, uint64_t tokens, int workers) {
 
 void case_core(Context& ctx) {
   Table t("case 2: attention core - WorkerRing over a memory KV store, one layer, H=256 (4x64), chunk 256",
-          {"T", "workers", "seconds", "GFLOP/s", "tokens/s", "% of roofline", "peak RSS MiB"});
+          {"T", "workers", "seconds", "GFLOP/s", "tokens/s", "% of roofline", "of FMA peak", "peak RSS MiB"});
   for (uint64_t T : ctx.opt.sizes.core) {
     for (int P : {1, 2}) {
       if (P == 1 && T > ctx.opt.sizes.core_one_worker_max) {
@@ -61,7 +62,8 @@ void case_core(Context& ctx) {
       const RooflineResult* roof = measure_roofline(ctx, P);
       t.add({size_label(T), std::to_string(P), fixed(c->seconds, 3), fixed(c->gflops, 1),
              fmt("%.0f", static_cast<double>(T) / c->seconds),
-             roof ? fmt("%.0f%%", 100.0 * c->gflops / roof->block_gflops) : "-", mib(c->rss)});
+             roof ? fmt("%.0f%%", 100.0 * c->gflops / roof->block_gflops) : "-", fraction_of_peak(ctx, c->gflops, P),
+             mib(c->rss)});
     }
   }
   for (uint64_t T : ctx.opt.sizes.core) {
@@ -69,7 +71,9 @@ void case_core(Context& ctx) {
     const CoreResult* two = Results::find(ctx.results.core, SizeWorkers{T, 2});
     if (one && two) t.note(fmt("T=%s: 2 workers are %.2fx faster than 1", size_label(T).c_str(), one->seconds / two->seconds));
   }
-  t.note("GFLOP/s counts causal attention, 2 T^2 H per layer; % of roofline: vs case 1 \"block\" rate, same threads.");
+  t.note("GFLOP/s counts causal attention, 2 T^2 H per layer; % of roofline: vs case 1b \"block\" rate, same threads;");
+  t.note(fmt("of FMA peak: vs case 1a, same threads; attention kernel \"%s\" (RINGRT_ATTENTION_KERNEL picks another).",
+             ringrt::attention_kernel().name));
   t.note("peak RSS includes the KV store, 2 T H floats (T=64K: 128 MiB).");
   t.print();
 }

@@ -51,7 +51,7 @@ void e2e_child(ChildReport& r, const std::string& model_path, uint64_t tokens, i
 
 void case_e2e(Context& ctx) {
   Table t("case 4: end to end - Edifice defaults (E 288, H 256, 4 heads, 4 layers), memory store, chunk 256",
-          {"T", "workers", "seconds", "GFLOP/s", "tokens/s", "arena MiB", "peak RSS MiB"});
+          {"T", "workers", "seconds", "GFLOP/s", "tokens/s", "of FMA peak", "arena MiB", "peak RSS MiB"});
   const std::string& model = ctx.model();
   if (model.empty()) {
     t.add({"-", "-", "model could not be made"});
@@ -71,7 +71,8 @@ void case_e2e(Context& ctx) {
       const E2eResult e{r.values[0], e2e_flops(T) / r.values[0] * 1e-9, r.peak_rss, r.values[1]};
       ctx.results.e2e[SizeWorkers{T, P}] = e;
       t.add({size_label(T), std::to_string(P), fixed(e.seconds, 3), fixed(e.gflops, 1),
-             fmt("%.0f", static_cast<double>(T) / e.seconds), mib(e.arena), mib(e.rss)});
+             fmt("%.0f", static_cast<double>(T) / e.seconds), fraction_of_peak(ctx, e.gflops, P), mib(e.arena),
+             mib(e.rss)});
     }
   }
   for (uint64_t T : sizes) {

@@ -8,6 +8,7 @@
 #include <xnnpack.h>
 
 #include "cases.hpp"
+#include "fma_peak.hpp"
 #include "child_process.hpp"
 #include "report.hpp"
 #include "timing.hpp"
@@ -80,12 +81,44 @@ const RooflineResult* measure_roofline(Context& ctx, int threads) {
   return &ctx.results.roofline[threads];
 }
 
+const double* measure_fma_peak(Context& ctx, int threads) {
+  if (auto* hit = Results::find(ctx.results.fma_peak, threads)) return *hit > 0 ? hit : nullptr;
+  const double seconds = ctx.opt.smoke ? 0.02 : 0.25;
+  const int repeat = 3 * ctx.opt.repeat;
+  ChildReport r = run_in_child([&](ChildReport& rep) { rep.values[0] = measure_fma_gflops(threads, seconds, repeat); });
+  if (!r.ok()) {
+    ctx.fail(fmt("FMA peak %d thread(s)", threads), r.message);
+    return nullptr;
+  }
+  ctx.results.fma_peak[threads] = r.values[0];
+  return r.values[0] > 0 ? &ctx.results.fma_peak[threads] : nullptr;
+}
+
+std::string fraction_of_peak(Context& ctx, double gflops, int threads) {
+  const double* peak = measure_fma_peak(ctx, threads);
+  return peak ? fmt("%.0f%%", 100.0 * gflops / *peak) : "-";
+}
+
 void case_roofline(Context& ctx) {
-  Table t("case 1: roofline - XNNPACK f32 GEMM at the attention block shapes (best of " +
+  {
+    Table p(std::string("case 1a: FMA peak - independent multiply-add chains on ") + fma_isa() + " vectors",
+            {"threads", "GFLOP/s", "per thread"});
+    for (int threads : {1, 2}) {
+      const double* g = measure_fma_peak(ctx, threads);
+      if (!g) {
+        p.add({std::to_string(threads), "not measured"});
+        continue;
+      }
+      p.add({std::to_string(threads), fixed(*g, 1), fixed(*g / threads, 1)});
+    }
+    p.note("the machine's own limit: every GFLOP/s figure below is also given as a fraction of it.");
+    p.print();
+  }
+  Table t("case 1b: roofline - XNNPACK f32 GEMM at the attention block shapes (best of " +
               std::to_string(ctx.opt.sizes.roofline_batches * ctx.opt.repeat) + " x " +
               std::to_string(ctx.opt.sizes.roofline_iterations) + ")",
           {"threads", "QK^T 256x64.64x256 GFLOP/s", "PV 256x256.256x64 GFLOP/s", "block GFLOP/s",
-           "block tokens/s", "peak RSS MiB"});
+           "of FMA peak", "block tokens/s", "peak RSS MiB"});
   for (int threads : {1, 2}) {
     const RooflineResult* r = measure_roofline(ctx, threads);
     if (!r) {
@@ -95,7 +128,7 @@ void case_roofline(Context& ctx) {
     // One block = 256 query rows against one 256-key chunk of one head (QK^T then PV).
     const double block_seconds = 2 * kGemmFlops / (r->block_gflops * 1e9);
     t.add({std::to_string(threads), fixed(r->qk_gflops, 1), fixed(r->pv_gflops, 1), fixed(r->block_gflops, 1),
-           fmt("%.3g", M / block_seconds), mib(r->rss)});
+           fraction_of_peak(ctx, r->block_gflops, threads), fmt("%.3g", M / block_seconds), mib(r->rss)});
   }
   t.note("block = QK^T then PV for 256 query rows and one 256-key chunk of one head;");
   t.note("\"block GFLOP/s\" is the roofline the attention core is compared with (same thread count).");

@@ -30,6 +30,10 @@ struct Context {
 
 // Measurements shared between cases: run once, cached in ctx.results.
 const RooflineResult* measure_roofline(Context& ctx, int threads);
+// The machine's FMA peak on `threads` threads, GFLOP/s (null: not measured).
+const double* measure_fma_peak(Context& ctx, int threads);
+// "x% of FMA peak" of `gflops` on `threads` threads, or "-".
+std::string fraction_of_peak(Context& ctx, double gflops, int threads);
 const CoreResult* measure_core(Context& ctx, uint64_t tokens, int workers);
 
 void case_roofline(Context& ctx);

@@ -73,6 +73,7 @@ using SizeWorkers = std::pair<uint64_t, int>;
 
 struct Results {
   std::map<int, RooflineResult> roofline;  // by threads
+  std::map<int, double> fma_peak;          // GFLOP/s by threads (0: not measurable here)
   std::map<SizeWorkers, CoreResult> core;
   std::map<SizeWorkers, NaiveResult> naive;
   std::map<SizeWorkers, E2eResult> e2e;

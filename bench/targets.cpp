@@ -40,6 +40,17 @@ void print_targets(const Context& ctx) {
     const double pct = 100.0 * c->gflops / roof->block_gflops;
     t.add({name, fmt("%.0f%% (%.1f of %.1f GFLOP/s)", pct, c->gflops, roof->block_gflops), verdict(pct >= 70.0)});
   }
+  for (int P : {1, 2}) {
+    const std::string name = fmt("attention core T=%s >= 60%% of the FMA peak, %d thread(s)", ref.c_str(), P);
+    const CoreResult* c = Results::find(R.core, SizeWorkers{S.ref, P});
+    const double* peak = Results::find(R.fma_peak, P);
+    if (!c || !peak || *peak <= 0) {
+      missing(name);
+      continue;
+    }
+    const double f = c->gflops / *peak;
+    t.add({name, fmt("%.0f%% (%.1f of %.1f GFLOP/s)", 100 * f, c->gflops, *peak), verdict(f >= 0.60)});
+  }
   {
     const std::string name = "2 workers >= 1.8x faster than 1, attention core T=" + ref;
     const CoreResult* one = Results::find(R.core, SizeWorkers{S.ref, 1});
@@ -52,6 +63,17 @@ void print_targets(const Context& ctx) {
     }
   }
   owner = "e2e";
+  {
+    const std::string name = "end to end T=" + ref + ", 2 threads >= 0.45 of the FMA peak";
+    const E2eResult* e = Results::find(R.e2e, SizeWorkers{S.ref, 2});
+    const double* peak = Results::find(R.fma_peak, 2);
+    if (e && peak && *peak > 0) {
+      const double f = e->gflops / *peak;
+      t.add({name, fmt("%.2f (%.1f of %.1f GFLOP/s)", f, e->gflops, *peak), verdict(f >= 0.45)});
+    } else {
+      missing(name);
+    }
+  }
   {
     const std::string name = "2 workers >= 1.8x faster than 1, end to end T=" + ref;
     const E2eResult* one = Results::find(R.e2e, SizeWorkers{S.ref, 1});

@@ -7,8 +7,9 @@ double mib(uint64_t bytes) { return static_cast<double>(bytes) / (1024.0 * 1024.
 }  // namespace
 
 void print_plan(const MemoryPlan& plan, const ModelInfo& model, const char* kv_store, std::FILE* out) {
-  std::fprintf(out, "memory plan: %u workers, chunk %u, max context %llu, KV store %s (%s)", plan.workers,
-               plan.chunk, static_cast<unsigned long long>(plan.max_context), kv_store, kv_dtype_name(plan.kv_dtype));
+  std::fprintf(out, "memory plan: %u workers, chunk %u, max context %llu, KV store %s (%s), attention kernel %s",
+               plan.workers, plan.chunk, static_cast<unsigned long long>(plan.max_context), kv_store,
+               kv_dtype_name(plan.kv_dtype), attention_kernel_name());
   if (plan.ranks > 1) std::fprintf(out, ", rank %u of %u", plan.rank, plan.ranks);
   std::fprintf(out, "\n");
   std::fprintf(out, "  %-24s %16s %12s\n", "buffer", "bytes", "MiB");

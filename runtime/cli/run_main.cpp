@@ -436,8 +436,9 @@ int main(int argc, char** argv) {
     std::fprintf(g_report, "ringrt-run: %zu sequence%s x %zu tokens%s: %llu tokens in %.3f s = %.0f tokens/s\n",
                  B, B == 1 ? "" : "s", T, resumed ? " (resumed)" : "", static_cast<unsigned long long>(ran), seconds,
                  static_cast<double>(ran) / seconds);
-    std::fprintf(g_report, "ringrt-run: workers %u, chunk %u, max context %llu, KV store %s", plan.workers,
-                 plan.chunk, static_cast<unsigned long long>(plan.max_context), args.kv_store.c_str());
+    std::fprintf(g_report, "ringrt-run: workers %u, chunk %u, max context %llu, KV store %s, attention kernel %s",
+                 plan.workers, plan.chunk, static_cast<unsigned long long>(plan.max_context), args.kv_store.c_str(),
+                 attention_kernel_name());
     if (plan.ranks > 1) std::fprintf(g_report, ", %u ranks (figures below are rank 0's)", plan.ranks);
     std::fprintf(g_report, "\n");
     if (!fit_note.empty()) std::fprintf(g_report, "ringrt-run: %s\n", fit_note.c_str());

@@ -19,6 +19,8 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "ringrt/status.hpp"
+
 namespace ringrt {
 
 // Query rows per block: the lanes of the transposed queries and output.
@@ -72,5 +74,8 @@ const AttentionKernel& attention_kernel_at(std::size_t i);
 // The one attend_block runs: RINGRT_ATTENTION_KERNEL (a name above, if this CPU
 // runs it) or the fastest.
 const AttentionKernel& attention_kernel();
+// Ok, or kInvalidArgument when RINGRT_ATTENTION_KERNEL is set to a name this CPU
+// does not run (naming the ones it does): sessions refuse to start on it.
+Status check_attention_kernel_request();
 
 }  // namespace ringrt

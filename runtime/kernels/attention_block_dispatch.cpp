@@ -1,4 +1,5 @@
 // Which compiled variant of the fused attention kernel runs (attention_block.hpp).
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 
@@ -51,6 +52,24 @@ std::size_t attention_kernel_count() { return table().count; }
 const AttentionKernel& attention_kernel_at(std::size_t i) { return table().kernels[i]; }
 
 const AttentionKernel& attention_kernel() { return table().kernels[table().chosen]; }
+
+Status check_attention_kernel_request() {
+  const char* want = std::getenv("RINGRT_ATTENTION_KERNEL");
+  if (!want) return Status::Ok();
+  const KernelTable& t = table();
+  for (std::size_t i = 0; i < t.count; ++i) {
+    if (std::strcmp(want, t.kernels[i].name) == 0) return Status::Ok();
+  }
+  char names[64] = "";
+  std::size_t used = 0;
+  for (std::size_t i = 0; i < t.count && used < sizeof names; ++i) {
+    used += static_cast<std::size_t>(
+        std::snprintf(names + used, sizeof names - used, "%s%s", i ? ", " : "", t.kernels[i].name));
+  }
+  return Status::Error(StatusCode::kInvalidArgument,
+                       "RINGRT_ATTENTION_KERNEL=%.40s: not an attention kernel this CPU runs (it runs: %s)", want,
+                       names);
+}
 
 void attend_block(const AttentionBlock& b) { attention_kernel().run(b); }
 

@@ -262,4 +262,6 @@ void ringrt_session_reset(ringrt_session* s) { s->session->reset(); }
 void ringrt_session_free(ringrt_session* s) { delete s; }
 const char* ringrt_version(void) { return ringrt::version(); }
 
+const char* ringrt_attention_kernel_name(void) { return ringrt::attention_kernel_name(); }
+
 }  // extern "C"

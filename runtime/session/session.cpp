@@ -3,6 +3,7 @@
 #include <cmath>
 #include <new>
 
+#include "attention_block.hpp"
 #include "causal_stream.hpp"
 #include "checksum.hpp"
 #include "distributed_stream.hpp"
@@ -208,6 +209,8 @@ const RingStats& Session::ring_stats() const { return impl_->ring_stats(); }
 void Session::clear_ring_stats() { impl_->clear_ring_stats(); }
 
 const char* version() { return RINGRT_VERSION_STRING; }
+
+const char* attention_kernel_name() { return attention_kernel().name; }
 
 uint64_t hash_bytes(const void* data, std::size_t bytes, uint64_t hash) { return fnv1a64(data, bytes, hash); }
 

@@ -2,6 +2,8 @@
 
 #include <unistd.h>
 
+#include "attention_block.hpp"
+
 namespace ringrt {
 
 namespace {
@@ -13,6 +15,7 @@ constexpr uint64_t kMaxContext = 1ull << 40;
 }  // namespace
 
 Status validate_session_options(const SessionOptions& o) {
+  RINGRT_RETURN_IF_ERROR(check_attention_kernel_request());
   if (o.chunk == 0 || o.chunk > kMaxChunk) {
     return Status::Error(StatusCode::kInvalidArgument, "chunk must be in [1, %u], got %u", kMaxChunk, o.chunk);
   }

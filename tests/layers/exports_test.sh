@@ -9,7 +9,7 @@
 set -euo pipefail
 lib="$1" nm="${2:-nm}" archive="${3:-}" readelf="${4:-readelf}"
 symbols=$("$nm" -D --defined-only "$lib" | awk '{ $1 = ""; $2 = ""; sub(/^  /, ""); print }' | c++filt)
-public='^(ringrt_[a-z_0-9]+$|ringrt::(Model|Session|Status|RingTransport)::|ringrt::(status_code_name|plan_session|version|hash_bytes|kv_dtype_name|parse_kv_dtype)\(|(vtable|typeinfo|typeinfo name) for ringrt::RingTransport$)'
+public='^(ringrt_[a-z_0-9]+$|ringrt::(Model|Session|Status|RingTransport)::|ringrt::(status_code_name|plan_session|version|attention_kernel_name|hash_bytes|kv_dtype_name|parse_kv_dtype)\(|(vtable|typeinfo|typeinfo name) for ringrt::RingTransport$)'
 leaked=$(grep -Ev "$public" <<<"$symbols" || true)
 count=$(wc -l <<<"$symbols")
 for needed in ringrt_model_load ringrt_session_append 'ringrt::Session::append(' 'ringrt::Model::load(' \

@@ -77,6 +77,34 @@ TEST_F(CliRun, LastTimestepAndAllTimestepsMatchTheReference) {
   EXPECT_LE(ringrt_ref::max_abs_diff(y.data(), ref.data(), ref.size()), 2e-4);
 }
 
+// RINGRT_ATTENTION_KERNEL: every kernel this CPU runs gives the reference's output
+// (and is named in the summary); a name it does not run is refused, naming those it does.
+TEST_F(CliRun, EveryAttentionKernelMatchesTheReferenceAndAnUnknownOneIsRefused) {
+  const std::vector<double> ref = ringrt_ref::forward_all(m.options, m.weights, x.data(), T);
+  for (const char* name : {"avx512", "avx2", "sse2", "neon", "reference"}) {
+    ASSERT_EQ(setenv("RINGRT_ATTENTION_KERNEL", name, 1), 0);
+    const CommandResult plan = run({"--plan"});
+    if (plan.exit_code != 0) {  // not a kernel of this CPU: the refusal names the ones it runs
+      EXPECT_TRUE(has(plan.err, std::string("RINGRT_ATTENTION_KERNEL=") + name)) << plan.err;
+      EXPECT_TRUE(has(plan.err, "reference")) << plan.err;
+      continue;
+    }
+    EXPECT_TRUE(has(plan.out, std::string("attention kernel ") + name)) << plan.out;
+    const CommandResult r = run({"--input", dir.file("x.npy"), "--output", dir.file("k.npy"), "--chunk", "16",
+                                 "--all-timesteps"});
+    ASSERT_EQ(r.exit_code, 0) << name << ": " << r.err;
+    EXPECT_TRUE(has(r.out, std::string("attention kernel ") + name)) << r.out;
+    const std::vector<float> y = read_npy(dir.file("k.npy"));
+    ASSERT_EQ(y.size(), ref.size());
+    EXPECT_LE(ringrt_ref::max_abs_diff(y.data(), ref.data(), ref.size()), 2e-4) << name;
+  }
+  ASSERT_EQ(setenv("RINGRT_ATTENTION_KERNEL", "avx9000", 1), 0);
+  const CommandResult r = run({"--input", dir.file("x.npy")});
+  unsetenv("RINGRT_ATTENTION_KERNEL");
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_TRUE(has(r.err, "RINGRT_ATTENTION_KERNEL=avx9000: not an attention kernel this CPU runs")) << r.err;
+}
+
 TEST_F(CliRun, BatchesAreIndependentSequences) {
   std::vector<float> batch = x;
   const std::vector<float> second = synthetic_input(T, 24, 7);

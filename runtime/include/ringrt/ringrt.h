@@ -183,6 +183,8 @@ RINGRT_API void ringrt_session_free(ringrt_session* session);
 RINGRT_API uint64_t ringrt_hash_bytes(const void* data, size_t bytes, uint64_t hash);
 
 RINGRT_API const char* ringrt_version(void);
+/* The attention kernel this process runs: "avx512", "avx2", "sse2", "neon" or "reference". */
+RINGRT_API const char* ringrt_attention_kernel_name(void);
 
 #ifdef __cplusplus
 }

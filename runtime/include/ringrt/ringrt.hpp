@@ -197,6 +197,11 @@ class RINGRT_API Session {
 
 RINGRT_API const char* version();
 
+// The attention kernel this process runs, picked for its CPU at first use: "avx512",
+// "avx2", "sse2", "neon" or "reference" (RINGRT_ATTENTION_KERNEL in the environment
+// asks for one of those this CPU runs; a session refuses any other name).
+RINGRT_API const char* attention_kernel_name();
+
 // FNV-1a 64-bit hash of `bytes` at `data`, continuing from `hash`: a cheap tag for
 // SessionOptions::stream_tag (ringrt-run tags a stream with the hash of its input).
 // Not cryptographic.
