@@ -20,7 +20,7 @@ from . import _capi
 from ._capi import lib as _lib
 
 __all__ = ["load", "Model", "Session", "ModelInfo", "MemoryPlan", "PlanEntry", "RingrtError", "hash_bytes",
-           "version", "__version__"]
+           "version", "attention_kernel_name", "__version__"]
 
 __version__ = "0.1.0"
 
@@ -50,6 +50,12 @@ def _err():
 def version() -> str:
     """The version of the libringrt in use."""
     return _lib.ringrt_version().decode()
+
+
+def attention_kernel_name() -> str:
+    """The attention kernel this process runs: "avx512", "avx2", "sse2", "neon" or
+    "reference" (RINGRT_ATTENTION_KERNEL in the environment picks one of those)."""
+    return _lib.ringrt_attention_kernel_name().decode()
 
 
 def hash_bytes(data, seed: int = _capi.HASH_SEED) -> int:

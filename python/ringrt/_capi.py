@@ -82,6 +82,7 @@ def _declare(lib):
         "ringrt_session_free": (None, [ctypes.c_void_p]),
         "ringrt_hash_bytes": (c_u64, [ctypes.c_void_p, c_size_t, c_u64]),
         "ringrt_version": (c_char_p, []),
+        "ringrt_attention_kernel_name": (c_char_p, []),
     }
     for name, (restype, argtypes) in sigs.items():
         fn = getattr(lib, name)

@@ -12,6 +12,10 @@ def test_version_is_the_librarys():
     assert ringrt.version() == ringrt.__version__ == "0.1.0"
 
 
+def test_attention_kernel_is_named():
+    assert ringrt.attention_kernel_name() in ("avx512", "avx2", "sse2", "neon", "reference")
+
+
 def test_info_and_plan(small_model):
     path, config, _, _ = small_model
     model = ringrt.load(path)
