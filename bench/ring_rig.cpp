@@ -35,23 +35,20 @@ Status RingRig::init(uint32_t P, uint32_t C, uint32_t heads, uint32_t D, uint64_
   RINGRT_RETURN_IF_ERROR(ringrt::size_worker_ring(g, &sizes));
   const uint64_t rows = static_cast<uint64_t>(P) * C, H = static_cast<uint64_t>(heads) * D;
   const ringrt::KvGeometry kv{1, heads, D, capacity, C};
-  enum { kScores, kPv, kSoftmax, kPartials, kQueries, kSlotBuffers, kQueryBlocks, kSplitOps, kQkv, kAttention, kKv, kCount };
+  enum { kScores, kSoftmax, kQueries, kSlotBuffers, kQueryBlocks, kQkv, kAttention, kKv, kCount };
   ringrt::PlanEntry e[kCount] = {{"ring.scores", sizes.scores, 0},
-                                 {"ring.pv", sizes.pv, 0},
                                  {"ring.softmax_state", sizes.softmax, 0},
-                                 {"ring.keysplit_partials", sizes.partials, 0},
                                  {"ring.keysplit_queries", sizes.queries, 0},
                                  {"ring.slot_buffers", sizes.slot_buffers, 0},
                                  {"ring.query_blocks", sizes.query_blocks, 0},
-                                 {"xnnpack.keysplit_ops", sizes.split_ops, 0},
                                  {"activations.qkv", ringrt::xnn_buffer_bytes(rows * 3 * H), 0},
                                  {"activations.attention", ringrt::xnn_buffer_bytes(rows * H), 0},
                                  {"kv.store", ringrt::xnn_buffer_bytes(kv.bytes() / sizeof(float)), 0}};
   RINGRT_RETURN_IF_ERROR(arena_.allocate(ringrt::lay_out_arena(e, kCount)));
   RINGRT_RETURN_IF_ERROR(threads_.init(P));
   auto at = [&](int i) { return arena_.at(e[i].offset); };
-  const ringrt::WorkerRingMemory memory{at(kScores),  at(kPv),          at(kSoftmax), at(kPartials),
-                                        at(kQueries), at(kSlotBuffers), at(kQueryBlocks), at(kSplitOps)};
+  const ringrt::WorkerRingMemory memory{at(kScores), at(kSoftmax), at(kQueries), at(kSlotBuffers),
+                                        at(kQueryBlocks)};
   RINGRT_RETURN_IF_ERROR(buffers_.carve(g, sizes, memory));
   store_.reset(new (std::nothrow) ringrt::MemoryKvStore(kv, reinterpret_cast<float*>(at(kKv))));
   if (!store_) return Status::Error(StatusCode::kOutOfMemory, "ring rig bookkeeping");

@@ -1,9 +1,8 @@
 // The KV history: every layer's keys and values for positions [0, length).
 // A store is written once per token and layer, and read a chunk at a time into
 // the worker ring. Keys are kept as rows ([position][head_dim]); values are kept
-// transposed ([head_dim][position]), so that both can be the *input* of an
-// XNNPACK fully-connected operator (scores = K·qᵀ and out = Vᵀ·p), which short
-// rounds use to avoid packing the history at all.
+// transposed ([head_dim][position]): the fused attention kernel
+// (kernels/attention_block.hpp) reads both where they are, nothing repacked.
 #pragma once
 
 #include <cstddef>

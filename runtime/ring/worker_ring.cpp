@@ -8,7 +8,6 @@
 
 namespace ringrt {
 
-
 void WorkerRing::clear_worker_stats() {
   for (RingWorkerStats& s : stats_) s = RingWorkerStats{};
 }
@@ -62,13 +61,7 @@ void WorkerRing::attend(const Round& rd, std::size_t w, const KvView* views, uin
   if (k_lo == k_hi) return;
   const std::size_t M = state_rows();
   const KvView* kv = views;
-  AttentionBlock ab{};
-  ab.keys = nk;
-  ab.dim = D;
-  ab.exp_scale = rule_.exp_scale();
-  ab.softcap = rule_.softcap;
-  ab.softcap_inner = rule_.softcap > 0 ? rule_.scale / rule_.softcap : 0.0f;
-  ab.scratch = buf.scores;
+  AttentionBlock ab = block_template(nk, buf.scores);
   // Each block's key range per row, when the chunk masks some of its rows (the
   // diagonal chunk, a window's edge).
   uint32_t lo[B], hi[B];
@@ -81,8 +74,7 @@ void WorkerRing::attend(const Round& rd, std::size_t w, const KvView* views, uin
       for (std::size_t r = 0; r < m; ++r) {
         uint64_t a, e;
         rule_.visible(rd.start + row0 + (b0 + r) * step, rd.end, &a, &e);
-        lo[r] = static_cast<uint32_t>(a > key0 ? (a - key0 < nk ? a - key0 : nk) : 0);
-        hi[r] = static_cast<uint32_t>(e > key0 ? (e - key0 < nk ? e - key0 : nk) : 0);
+        chunk_key_range(a, e, key0, nk, &lo[r], &hi[r]);
         if (lo[r] > 0 || hi[r] < nk) masked = true;
         visible += hi[r] > lo[r] ? hi[r] - lo[r] : 0;
       }
@@ -109,20 +101,40 @@ void WorkerRing::attend(const Round& rd, std::size_t w, const KvView* views, uin
 }
 
 void WorkerRing::start_rows_item(void* ctx, std::size_t w) {
-  constexpr std::size_t B = kAttentionBlockRows;
   Round& rd = *static_cast<Round*>(ctx);
   WorkerRing& self = *rd.self;
-  const std::size_t D = self.g_.head_dim, heads = self.g_.heads, nq = rd.nrows[w];
+  const std::size_t nq = rd.nrows[w];
   RingWorkerBuffers& buf = self.buffers_[w];
   self.reset_state(buf.state);
-  const std::size_t blocks = (nq + B - 1) / B;
-  std::memset(buf.query_t, 0, blocks * heads * D * B * sizeof(float));
-  std::memset(buf.output_t, 0, blocks * heads * D * B * sizeof(float));
+  std::memset(buf.query_t, 0, self.query_blocks_floats(nq) * sizeof(float));
+  std::memset(buf.output_t, 0, self.query_blocks_floats(nq) * sizeof(float));
   for (std::size_t k = 0; k < nq; ++k) {
-    const float* q = rd.qkv + (rd.row0[w] + k * rd.row_step) * self.g_.qkv_stride;
-    float* block = buf.query_t + k / B * heads * D * B + k % B;
-    for (std::size_t i = 0; i < heads * D; ++i) block[i * B] = q[i];  // head j, dimension d: i = j D + d
+    self.transpose_query_row(rd.qkv + (rd.row0[w] + k * rd.row_step) * self.g_.qkv_stride, k, buf.query_t);
   }
+}
+
+void WorkerRing::transpose_query_row(const float* q, std::size_t k, float* blocks) const {
+  constexpr std::size_t B = kAttentionBlockRows;
+  const std::size_t HD = static_cast<std::size_t>(g_.heads) * g_.head_dim;
+  float* lane = blocks + k / B * HD * B + k % B;
+  for (std::size_t i = 0; i < HD; ++i) lane[i * B] = q[i];  // head j, dimension d: i = j D + d
+}
+
+AttentionBlock WorkerRing::block_template(std::size_t nk, float* scratch) const {
+  AttentionBlock ab{};
+  ab.keys = nk;
+  ab.dim = g_.head_dim;
+  ab.exp_scale = rule_.exp_scale();
+  ab.softcap = rule_.softcap;
+  ab.softcap_inner = rule_.softcap > 0 ? rule_.scale / rule_.softcap : 0.0f;
+  ab.scratch = scratch;
+  return ab;
+}
+
+void WorkerRing::chunk_key_range(uint64_t lo, uint64_t hi, uint64_t key0, std::size_t nk, uint32_t* chunk_lo,
+                                 uint32_t* chunk_hi) {
+  *chunk_lo = static_cast<uint32_t>(lo > key0 ? (lo - key0 < nk ? lo - key0 : nk) : 0);
+  *chunk_hi = static_cast<uint32_t>(hi > key0 ? (hi - key0 < nk ? hi - key0 : nk) : 0);
 }
 
 void WorkerRing::finish_rows(const Round& rd, std::size_t w) {

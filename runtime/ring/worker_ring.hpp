@@ -32,8 +32,6 @@
 #include "attention_rule.hpp"
 #include "kv_store.hpp"
 #include "thread_pool.hpp"
-#include "xnn_allocator.hpp"
-#include "xnn_fully_connected.hpp"
 
 namespace ringrt {
 
@@ -59,24 +57,22 @@ struct RingSlot {
 };
 
 // Floats of one worker's transposed queries (and as many for its running outputs):
-// D x kAttentionBlockRows per head and per block of its rows (at most C rows).
-inline std::size_t query_block_floats(const RingGeometry& g) {
-  const std::size_t blocks = (g.chunk + kAttentionBlockRows - 1) / kAttentionBlockRows;
+// D x kAttentionBlockRows per head and per block of `rows` rows.
+inline std::size_t query_block_floats(const RingGeometry& g, std::size_t rows) {
+  const std::size_t blocks = (rows + kAttentionBlockRows - 1) / kAttentionBlockRows;
   return blocks * g.heads * g.head_dim * kAttentionBlockRows;
+}
+// ... for the most rows a worker holds: a ring worker's (at most C) or the key split's.
+inline std::size_t query_block_floats(const RingGeometry& g) {
+  return query_block_floats(g, g.chunk > kKeySplitRows ? g.chunk : kKeySplitRows);
 }
 
 // Per-worker working buffers. M = max(C, kKeySplitRows).
 struct RingWorkerBuffers {
-  float* scores;   // the fused kernel's scratch (ring) or C * kKeySplitRows transposed scores (key split)
+  float* scores;   // the fused kernel's scratch (attention_block_scratch_floats(C, D))
   float* query_t;  // query_block_floats: block b, head j at (b * heads + j) * D * kAttentionBlockRows
-  float* output_t; // the same layout: running outputs
-  float* pv;       // M * D
-  float* state;    // heads * M running max, heads * M running sum, M rescale factors
-  float* partial;  // kKeySplitRows * H: the key split's per-worker accumulator
-  FullyConnected* query_ops;  // heads: the key split's queries as weights
-  MemoryPool* query_pools;
-  FullyConnected* prob_op;    // the key split's probabilities as weights
-  MemoryPool* prob_pool;
+  float* output_t; // the same layout: running outputs (the ring's rows, or every row of a key split)
+  float* state;    // heads * M running max, then heads * M running sum
 };
 
 // Which worker computes which query row of a round (the query ring only; the key
@@ -102,7 +98,7 @@ struct RingWorkerStats {
 class WorkerRing {
  public:
   // `slots` has workers + 1 entries, `buffers` has workers entries; `queries`
-  // holds heads * kKeySplitRows * D floats; `sinks` is null or holds layers * heads
+  // holds query_block_floats(g, kKeySplitRows) floats (the key split's, transposed); `sinks` is null or holds layers * heads
   // logits.
   void bind(const RingGeometry& g, const AttentionRule& rule, const float* sinks, RingSlot* slots,
             RingWorkerBuffers* buffers, float* queries, KvStore* store, ThreadPool* threads);
@@ -146,9 +142,9 @@ class WorkerRing {
 
  private:
   // Short rounds (streaming a few tokens at a time): every worker takes every
-  // P-th KV chunk for all the round's queries, with the queries packed as the
-  // operator weights and the chunk as its input, so the history is never packed;
-  // the workers' softmax states are merged at the end. Exact like the ring.
+  // P-th KV chunk for all the round's queries (the fused kernel, as in the ring),
+  // so each chunk is read once per round by one worker; the workers' softmax states
+  // are merged at the end. Exact like the ring.
   Status run_key_split(uint32_t layer, uint64_t start, std::size_t rows, const float* qkv, float* attention,
                        uint64_t keys_end);
   static constexpr std::size_t kMaxWorkers = 64;
@@ -215,12 +211,15 @@ class WorkerRing {
   static void start_rows_item(void* ctx, std::size_t worker);
   // ... and at the end: outputs normalised into its rows of the attention buffer.
   void finish_rows(const Round& round, std::size_t worker);
-  // Masked keys' values in the key split (worker_ring_masked.cpp): after the P·V of
-  // a chunk that masks some queries, a query whose Oᵀ [D][rows] column in `out` is
-  // not finite is summed again over its visible keys only (the probabilities Pᵀ
-  // [nk][rows] in `probs`, the chunk's Vᵀ in `vt`).
-  void split_restrict_to_visible(const Split& sp, const KvView& vt, uint64_t key0, std::size_t nk,
-                                 const float* probs, float* out) const;
+  // Query row k (heads * D floats at q) into lane k % B of block k / B of `blocks`.
+  void transpose_query_row(const float* q, std::size_t k, float* blocks) const;
+  // Floats of the transposed blocks of `rows` rows.
+  std::size_t query_blocks_floats(std::size_t rows) const { return query_block_floats(g_, rows); }
+  // The kernel's arguments every block of a chunk of nk keys shares.
+  AttentionBlock block_template(std::size_t nk, float* scratch) const;
+  // Keys [lo, hi) as a range of the chunk of nk keys from key0 (empty: lo >= hi).
+  static void chunk_key_range(uint64_t lo, uint64_t hi, uint64_t key0, std::size_t nk, uint32_t* chunk_lo,
+                              uint32_t* chunk_hi);
   // Striped rounds: moves columns [band of `part`] of every accumulator row from its
   // worker-major row to its round row (in place, cycle by cycle).
   static void unstripe_item(void* ctx, std::size_t part);

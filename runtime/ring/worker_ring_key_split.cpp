@@ -1,111 +1,67 @@
 // The key split for short rounds: see WorkerRing::run_key_split.
 //
-// Per worker and head, the round's queries Q [rows][D] are the weights of one
-// fully-connected operator, packed once per round, and each KV chunk is its input:
-//   Sᵀ[key][q] = K[key] · Q[q]          (XNNPACK, batch = chunk keys)
-//   P ← online softmax of each column q (running max, sum, rescale as in the ring)
-//   Oᵀ[d][q] = Vᵀ[d] · P[:, q]          (XNNPACK, P packed as weights, batch = D)
-// so the cost of a chunk is proportional to the number of queries, and nothing
-// proportional to the history is ever packed.
+// Every worker holds all the round's queries (transposed once into blocks of
+// kAttentionBlockRows rows, shared) and its own running outputs and softmax state;
+// worker w takes KV chunks w, w + P, w + 2P, ... of the visible history and runs the
+// fused attention kernel (kernels/attention_block.hpp) for every block and head
+// against each, reading the chunk where the store returns it. Nothing is packed or
+// created per chunk, so the cost of a chunk is its bytes and the round's rows. At the
+// end the workers' states are merged row by row (their maxima, rescaled sums and
+// outputs), split across the workers by rows.
 #include <cmath>
 #include <cstring>
 
 #include "worker_ring.hpp"
-#include "vector_math.hpp"
 
 namespace ringrt {
 
 void WorkerRing::split_setup_item(void* ctx, std::size_t w) {
   Split& sp = *static_cast<Split*>(ctx);
   WorkerRing& self = *sp.self;
-  const std::size_t D = self.g_.head_dim, heads = self.g_.heads, H = heads * D;
   RingWorkerBuffers& b = self.buffers_[w];
-  for (std::size_t j = 0; j < heads && sp.status[w].ok(); ++j) {
-    // Sᵀ = K · Qᵀ: kernel Q [rows][D] (out = rows, in = D); input K rows (stride D).
-    b.query_ops[j].destroy();
-    b.query_pools[j].reset();
-    sp.status[w] = b.query_ops[j].create(FcShape{D, sp.rows, D, sp.rows, false},
-                                         self.queries_ + j * kKeySplitRows * D, nullptr, &b.query_pools[j]);
-  }
   self.reset_state(b.state);
-  std::memset(b.partial, 0, sp.rows * H * sizeof(float));
+  std::memset(b.output_t, 0, self.query_blocks_floats(sp.rows) * sizeof(float));
 }
 
 Status WorkerRing::split_chunk(Split& sp, std::size_t w, uint64_t chunk) {
-  const std::size_t C = g_.chunk, D = g_.head_dim, heads = g_.heads, H = heads * D, M = state_rows();
-  const std::size_t R = sp.rows, group = g_.heads / g_.kv_heads;
+  constexpr std::size_t B = kAttentionBlockRows;
+  const std::size_t C = g_.chunk, D = g_.head_dim, heads = g_.heads, M = state_rows();
+  const std::size_t R = sp.rows, group = heads / g_.kv_heads;
   RingWorkerBuffers& b = buffers_[w];
   const uint64_t key0 = chunk * C;
   const std::size_t nk = static_cast<std::size_t>(sp.end - key0 < C ? sp.end - key0 : C);
-  // A chunk every query sees whole needs no mask (most of the history).
+  // A chunk every query sees whole needs no mask (most of the history); else each
+  // row's keys of the chunk, and which blocks have a row that sees any.
   const bool masked = !(key0 >= sp.all_lo && key0 + nk <= sp.all_hi);
-  const float exp_scale = rule_.exp_scale();
-  float* alpha = b.state + 2 * heads * M;
-  float* shift = b.pv + D * R;  // after Oᵀ
-  float* col_sum = shift + R;
+  uint32_t lo[kKeySplitRows], hi[kKeySplitRows];
+  bool block_sees[kKeySplitRows / B + 1] = {};
+  for (std::size_t q = 0; q < R; ++q) {
+    if (masked) chunk_key_range(sp.lo[q], sp.hi[q], key0, nk, &lo[q], &hi[q]);
+    if (!masked || lo[q] < hi[q]) block_sees[q / B] = true;
+  }
+  AttentionBlock ab = block_template(nk, b.scores);
   float* scratch = slots_[w].scratch;
   for (std::size_t g = 0; g < g_.kv_heads; ++g) {
     KvView k, vt;
     RINGRT_RETURN_IF_ERROR(store_->read(sp.layer, static_cast<uint32_t>(g), KvKind::kKey, key0, nk, scratch, &k));
     RINGRT_RETURN_IF_ERROR(
         store_->read(sp.layer, static_cast<uint32_t>(g), KvKind::kValue, key0, nk, scratch + g_.read_floats(), &vt));
+    ab.k = k.data;
+    ab.k_stride = k.stride;
+    ab.vt = vt.data;
+    ab.vt_stride = vt.stride;
     for (std::size_t j = g * group; j < (g + 1) * group; ++j) {
-      float* col_max = b.state + j * M;
-      float* sum = b.state + (heads + j) * M;
-      float* st = b.scores;  // Sᵀ [nk][R]
-      RINGRT_RETURN_IF_ERROR(b.query_ops[j].run(nk, k.data, st, nullptr));
-      rule_.transform(st, nk * R);
-      if (masked) {
-        for (std::size_t q = 0; q < R; ++q) {
-          for (std::size_t key = 0; key < nk; ++key) {
-            if (key0 + key < sp.lo[q] || key0 + key >= sp.hi[q]) st[key * R + q] = -INFINITY;
-          }
-        }
-      }
-      // Column maxima of this chunk, the new running max, and the rescale factors.
-      for (std::size_t q = 0; q < R; ++q) shift[q] = -INFINITY;
-      for (std::size_t key = 0; key < nk; ++key) {
-        const float* row = st + key * R;
-        for (std::size_t q = 0; q < R; ++q) shift[q] = row[q] > shift[q] ? row[q] : shift[q];
-      }
-      for (std::size_t q = 0; q < R; ++q) {
-        const float m_new = shift[q] > col_max[q] ? shift[q] : col_max[q];
-        if (m_new == -INFINITY) {  // no visible key for this query yet
-          alpha[q] = 1.0f;
-          shift[q] = 0.0f;
-          continue;
-        }
-        alpha[q] = std::exp((col_max[q] - m_new) * exp_scale);
-        col_max[q] = m_new;
-        shift[q] = m_new;
-      }
-      std::memset(col_sum, 0, R * sizeof(float));
-      for (std::size_t key = 0; key < nk; ++key) {
-        float* row = st + key * R;
-        if (masked) {
-          for (std::size_t q = 0; q < R; ++q) {  // masked scores: exactly zero, not exp(-87)
-            if (row[q] == -INFINITY) row[q] = shift[q];
-          }
-          exp_shifted_each(row, shift, R, exp_scale);
-          for (std::size_t q = 0; q < R; ++q) {
-            if (key0 + key < sp.lo[q] || key0 + key >= sp.hi[q]) row[q] = 0.0f;
-          }
-        } else {
-          exp_shifted_each(row, shift, R, exp_scale);
-        }
-        for (std::size_t q = 0; q < R; ++q) col_sum[q] += row[q];
-      }
-      for (std::size_t q = 0; q < R; ++q) sum[q] = sum[q] * alpha[q] + col_sum[q];
-      // Oᵀ = Vᵀ · P: kernel Pᵀ [nk][R] given as [in][out]; input Vᵀ rows (its stride).
-      b.prob_op->destroy();
-      b.prob_pool->reset();
-      RINGRT_RETURN_IF_ERROR(b.prob_op->create(FcShape{nk, R, vt.stride, R, true}, st, nullptr, b.prob_pool));
-      RINGRT_RETURN_IF_ERROR(b.prob_op->run(D, vt.data, b.pv, nullptr));
-      if (masked) split_restrict_to_visible(sp, vt, key0, nk, st, b.pv);
-      for (std::size_t q = 0; q < R; ++q) {
-        float* acc = b.partial + q * H + j * D;
-        const float a = alpha[q];
-        for (std::size_t d = 0; d < D; ++d) acc[d] = acc[d] * a + b.pv[d * R + q];
+      for (std::size_t b0 = 0; b0 < R; b0 += B) {
+        if (!block_sees[b0 / B]) continue;
+        const std::size_t tile = (b0 / B * heads + j) * D * B;
+        ab.rows = R - b0 < B ? R - b0 : B;
+        ab.lo = masked ? lo + b0 : nullptr;
+        ab.hi = masked ? hi + b0 : nullptr;
+        ab.qt = queries_ + tile;
+        ab.ot = b.output_t + tile;
+        ab.row_max = b.state + j * M + b0;
+        ab.row_sum = b.state + (heads + j) * M + b0;
+        attend_block(ab);
       }
     }
   }
@@ -120,10 +76,12 @@ void WorkerRing::split_step_item(void* ctx, std::size_t w) {
 
 // Merges the workers' states for the rows of one part (parts cover [0, rows)).
 void WorkerRing::split_merge_item(void* ctx, std::size_t part) {
+  constexpr std::size_t B = kAttentionBlockRows;
   Split& sp = *static_cast<Split*>(ctx);
   WorkerRing& self = *sp.self;
   const std::size_t P = self.g_.workers, D = self.g_.head_dim, heads = self.g_.heads, H = heads * D;
   const std::size_t M = self.state_rows();
+  const float exp_scale = self.rule_.exp_scale();
   const std::size_t parts = P < sp.rows ? P : sp.rows;
   const std::size_t begin = sp.rows * part / parts, end = sp.rows * (part + 1) / parts;
   for (std::size_t q = begin; q < end; ++q) {
@@ -136,15 +94,14 @@ void WorkerRing::split_merge_item(void* ctx, std::size_t part) {
       float* out = sp.attention + q * H + j * D;
       std::memset(out, 0, D * sizeof(float));
       float total = 0.0f;
-      const float exp_scale = self.rule_.exp_scale();
       for (std::size_t w = 0; w < P; ++w) {
         const RingWorkerBuffers& b = self.buffers_[w];
         const float mw = b.state[j * M + q];
         if (mw == -INFINITY) continue;  // this worker saw no key visible to q
         const float f = std::exp((mw - m) * exp_scale);
         total += b.state[(heads + j) * M + q] * f;
-        const float* acc = b.partial + q * H + j * D;
-        for (std::size_t d = 0; d < D; ++d) out[d] += acc[d] * f;
+        const float* ot = b.output_t + (q / B * heads + j) * D * B + q % B;
+        for (std::size_t d = 0; d < D; ++d) out[d] += ot[d * B] * f;
       }
       const float inv = normaliser(m, total, exp_scale, self.sink(sp.layer, j));
       for (std::size_t d = 0; d < D; ++d) out[d] *= inv;
@@ -154,7 +111,7 @@ void WorkerRing::split_merge_item(void* ctx, std::size_t part) {
 
 Status WorkerRing::run_key_split(uint32_t layer, uint64_t start, std::size_t rows, const float* qkv,
                                     float* attention, uint64_t keys_end) {
-  const std::size_t D = g_.head_dim, heads = g_.heads, P = g_.workers;
+  const std::size_t P = g_.workers;
   Split& sp = split_;
   for (std::size_t w = 0; w < P; ++w) sp.status[w] = Status::Ok();
   sp.self = this;
@@ -174,12 +131,9 @@ Status WorkerRing::run_key_split(uint32_t layer, uint64_t start, std::size_t row
   visible_chunks(start, start + rows - 1, keys_end, &chunk_lo, &chunk_hi);
   sp.chunk0 = chunk_lo;
   sp.chunks = chunk_hi + 1 - chunk_lo;
-  // The queries, contiguous per head: the weights every worker packs.
-  for (std::size_t j = 0; j < heads; ++j) {
-    for (std::size_t q = 0; q < rows; ++q) {
-      std::memcpy(queries_ + (j * kKeySplitRows + q) * D, qkv + q * g_.qkv_stride + j * D, D * sizeof(float));
-    }
-  }
+  // The queries, transposed into blocks once for every worker.
+  std::memset(queries_, 0, query_blocks_floats(rows) * sizeof(float));
+  for (std::size_t q = 0; q < rows; ++q) transpose_query_row(qkv + q * g_.qkv_stride, q, queries_);
   threads_->parallel_for(P, split_setup_item, &sp);
   for (uint64_t s = 0; s * P < sp.chunks; ++s) {
     for (std::size_t w = 0; w < P; ++w) {

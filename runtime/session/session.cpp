@@ -136,8 +136,8 @@ Status SessionImpl::bind_worker_ring() {
   const ModelOptions& m = s_.m;
   const RingGeometry& g = s_.details.ring_geometry;
   auto at = [&](ArenaEntry e) { return entry_memory(s_.arena, plan, e); };
-  const WorkerRingMemory memory{at(kEntryScores),  at(kEntryPv),          at(kEntrySoftmax), at(kEntryPartials),
-                                at(kEntryQueries), at(kEntrySlotBuffers), at(kEntryQueryBlocks), at(kEntryKeySplitOps)};
+  const WorkerRingMemory memory{at(kEntryScores), at(kEntrySoftmax), at(kEntryQueries), at(kEntrySlotBuffers),
+                                at(kEntryQueryBlocks)};
   RINGRT_RETURN_IF_ERROR(s_.ring_buffers.carve(g, s_.details.ring, memory));
   AttentionRule rule;
   rule.causal = m.causal;

@@ -89,9 +89,7 @@ Status plan_session_buffers(const ModelOptions& m, bool weights_f16, const Sessi
   set(kEntryAttention, "activations.attention", xnn_buffer_bytes(rows * H));
   set(kEntryFfn, "activations.ffn", xnn_buffer_bytes(rows * 4 * H));
   set(kEntryScores, "ring.scores", r.scores);
-  set(kEntryPv, "ring.pv", r.pv);
   set(kEntrySoftmax, "ring.softmax_state", r.softmax);
-  set(kEntryPartials, "ring.keysplit_partials", r.partials);
   set(kEntryQueries, "ring.keysplit_queries", r.queries);
   set(kEntryNormWeights, "weights.norms", xnn_buffer_bytes((2 * L + 1) * 2 * H));
   set(kEntrySinks, "weights.sinks", m.attention_sinks ? xnn_buffer_bytes(L * heads) : 0);
@@ -99,7 +97,6 @@ Status plan_session_buffers(const ModelOptions& m, bool weights_f16, const Sessi
       details->f16_scratch_floats ? xnn_buffer_bytes(details->f16_scratch_floats) : 0);
   set(kEntryDenseOps, "xnnpack.dense_ops", dense_total);
   set(kEntryQueryBlocks, "ring.query_blocks", r.query_blocks);
-  set(kEntryKeySplitOps, "xnnpack.keysplit_ops", r.split_ops);
   set(kEntryOutput, "output.last", xnn_buffer_bytes(H));
   set(kEntrySlotBuffers, "ring.slot_buffers", r.slot_buffers);
   set(kEntryRankMessages, "ring.exchange_messages",

@@ -18,8 +18,8 @@ declare -A below=(
   [xnn]="memory core"
   [kernels]="core numeric"
   [kv]="kernels core numeric"
-  [ring]="kv xnn kernels memory core numeric"
-  [distributed]="ring kv xnn kernels memory core numeric"
+  [ring]="kv kernels core numeric"
+  [distributed]="ring kv kernels core numeric"
   [session]="distributed ring kv xnn kernels memory model format core numeric"
 )
 declare -A include_dirs=()

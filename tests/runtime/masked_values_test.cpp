@@ -21,6 +21,7 @@
 #include "worker_ring.hpp"
 #include "worker_ring_buffers.hpp"
 #include "xnn_allocator.hpp"
+#include "xnn_fully_connected.hpp"
 
 namespace ringrt::test {
 namespace {
@@ -45,20 +46,21 @@ class MaskRig {
     const uint64_t capacity = (tokens + s.chunk - 1) / s.chunk * s.chunk;
     const KvGeometry kv{1, s.kv_heads, s.head_dim, capacity, s.chunk, s.heads * s.head_dim};
     const uint64_t H = static_cast<uint64_t>(s.heads) * s.head_dim;
-    PlanEntry e[] = {{"scores", sizes.scores, 0},          {"pv", sizes.pv, 0},
-                     {"softmax", sizes.softmax, 0},        {"partials", sizes.partials, 0},
-                     {"queries", sizes.queries, 0},        {"slot_buffers", sizes.slot_buffers, 0},
-                     {"query_blocks", sizes.query_blocks, 0},     {"split_ops", sizes.split_ops, 0},
+    PlanEntry e[] = {{"scores", sizes.scores, 0},
+                     {"softmax", sizes.softmax, 0},
+                     {"queries", sizes.queries, 0},
+                     {"slot_buffers", sizes.slot_buffers, 0},
+                     {"query_blocks", sizes.query_blocks, 0},
                      {"qkv", xnn_buffer_bytes(tokens * W_), 0},
                      {"attention", xnn_buffer_bytes(tokens * H), 0},
-                     {"kv", xnn_buffer_bytes(file.empty() ? kv.bytes() / sizeof(float) : tokens * s.head_dim), 0}};
+                     {"kv", xnn_buffer_bytes(file.empty() ? kv.bytes() / sizeof(float) : FileKvStore::staging_floats(kv)), 0}};
     ASSERT_TRUE(arena_.allocate(lay_out_arena(e, sizeof e / sizeof e[0])).ok());
     auto at = [&](int i) { return arena_.at(e[i].offset); };
-    const WorkerRingMemory memory{at(0), at(1), at(2), at(3), at(4), at(5), at(6), at(7)};
+    const WorkerRingMemory memory{at(0), at(1), at(2), at(3), at(4)};
     ASSERT_TRUE(buffers_.carve(g, sizes, memory).ok());
-    qkv_ = reinterpret_cast<float*>(at(8));
-    attention_ = reinterpret_cast<float*>(at(9));
-    float* kv_memory = reinterpret_cast<float*>(at(10));
+    qkv_ = reinterpret_cast<float*>(at(5));
+    attention_ = reinterpret_cast<float*>(at(6));
+    float* kv_memory = reinterpret_cast<float*>(at(7));
     if (file.empty()) {
       store_.reset(new MemoryKvStore(kv, kv_memory));
     } else {

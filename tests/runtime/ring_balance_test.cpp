@@ -58,10 +58,8 @@ class SchedulerRig {
     const RingGeometry rg{g.workers, g.chunk, g.heads, g.kv_heads, g.head_dim, static_cast<uint32_t>(W_)};
     WorkerRingSizes sizes;
     ASSERT_TRUE(size_worker_ring(rg, &sizes).ok());
-    const WorkerRingMemory memory{bytes_of(sizes.scores),       bytes_of(sizes.pv),
-                                  bytes_of(sizes.softmax),      bytes_of(sizes.partials),
-                                  bytes_of(sizes.queries),      bytes_of(sizes.slot_buffers),
-                                  bytes_of(sizes.query_blocks), bytes_of(sizes.split_ops)};
+    const WorkerRingMemory memory{bytes_of(sizes.scores), bytes_of(sizes.softmax), bytes_of(sizes.queries),
+                                  bytes_of(sizes.slot_buffers), bytes_of(sizes.query_blocks)};
     buffers_.reset(new WorkerRingBuffers);
     ASSERT_TRUE(buffers_->carve(rg, sizes, memory).ok());
     const uint64_t capacity = (tokens + C - 1) / C * C;
