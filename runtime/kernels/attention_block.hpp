@@ -65,9 +65,11 @@ void attend_block(const AttentionBlock& b);
 void attend_block_reference(const AttentionBlock& b);
 
 // The compiled variants this CPU can run, fastest first; the last is "reference".
+struct AttentionRow;
 struct AttentionKernel {
   const char* name;  // "avx512", "avx2", "sse2", "neon", "scalar", "reference"
   void (*run)(const AttentionBlock&);
+  void (*row)(const AttentionRow&);  // the streaming kernel of the same instruction set (attention_row.hpp)
 };
 std::size_t attention_kernel_count();
 const AttentionKernel& attention_kernel_at(std::size_t i);

@@ -5,6 +5,7 @@
 
 #include "attention_block.hpp"
 #include "attention_block_variants.hpp"
+#include "attention_row.hpp"
 #include "cpu_features.hpp"
 
 namespace ringrt {
@@ -22,17 +23,17 @@ KernelTable build_table() {
   const CpuFeatures& cpu = cpu_features();
   (void)cpu;  // unused where the table has one SIMD entry
 #if defined(__x86_64__)
-  if (cpu.avx512) t.kernels[t.count++] = {"avx512", attend_block_avx512};
-  if (cpu.avx2_fma) t.kernels[t.count++] = {"avx2", attend_block_avx2};
-  t.kernels[t.count++] = {"sse2", attend_block_simd128};
+  if (cpu.avx512) t.kernels[t.count++] = {"avx512", attend_block_avx512, attend_row_avx512};
+  if (cpu.avx2_fma) t.kernels[t.count++] = {"avx2", attend_block_avx2, attend_row_avx2};
+  t.kernels[t.count++] = {"sse2", attend_block_simd128, attend_row_simd128};
 #elif defined(__aarch64__)
-  t.kernels[t.count++] = {"neon", attend_block_simd128};
+  t.kernels[t.count++] = {"neon", attend_block_simd128, attend_row_simd128};
 #elif defined(__arm__) && defined(RINGRT_ATTENTION_SIMD128_NEON)
-  if (cpu.neon) t.kernels[t.count++] = {"neon", attend_block_simd128};
+  if (cpu.neon) t.kernels[t.count++] = {"neon", attend_block_simd128, attend_row_simd128};
 #else
-  t.kernels[t.count++] = {"simd128", attend_block_simd128};
+  t.kernels[t.count++] = {"simd128", attend_block_simd128, attend_row_simd128};
 #endif
-  t.kernels[t.count++] = {"reference", attend_block_reference};
+  t.kernels[t.count++] = {"reference", attend_block_reference, attend_row_reference};
   const char* want = std::getenv("RINGRT_ATTENTION_KERNEL");
   for (std::size_t i = 0; want && i < t.count; ++i) {
     if (std::strcmp(want, t.kernels[i].name) == 0) t.chosen = i;
@@ -72,5 +73,7 @@ Status check_attention_kernel_request() {
 }
 
 void attend_block(const AttentionBlock& b) { attention_kernel().run(b); }
+
+void attend_row(const AttentionRow& r) { attention_kernel().row(r); }
 
 }  // namespace ringrt

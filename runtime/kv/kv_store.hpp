@@ -8,6 +8,7 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "attention_row.hpp"
 #include "kv_codec.hpp"
 #include "ringrt/status.hpp"
 
@@ -79,6 +80,17 @@ class KvStore {
   // into `scratch` (KvGeometry::read_floats() floats).
   virtual Status read(uint32_t layer, uint32_t head, KvKind kind, uint64_t start, std::size_t n,
                       float* scratch, KvView* out) = 0;
+  // The same chunk as the store keeps it, in its dtype (KvChunkView: keys as rows of
+  // D elements, values as Vᵀ rows, int8 with a scale per position): in place, or
+  // read into `scratch` (read_floats() floats) by a store that must copy.
+  virtual Status read_stored(uint32_t layer, uint32_t head, KvKind kind, uint64_t start, std::size_t n,
+                             float* scratch, KvChunkView* out) = 0;
+  // A hint that this chunk is read next: a store in memory asks the CPU to bring it
+  // into cache (its value rows are short runs a page apart, which the hardware
+  // prefetchers do not follow). The file store has its own readahead.
+  virtual void prefetch(uint32_t layer, uint32_t head, KvKind kind, uint64_t start, std::size_t n) const {
+    (void)layer, (void)head, (void)kind, (void)start, (void)n;
+  }
   // Records that positions [0, length) are complete in every layer. A store that
   // persists (the file store) makes this the point a resumed stream continues from.
   virtual Status commit(uint64_t length) = 0;
@@ -96,6 +108,13 @@ class OneLayerKvStore final : public KvStore {
               KvView* out) override {
     return inner_->read(0, head, kind, start, n, scratch, out);
   }
+  Status read_stored(uint32_t, uint32_t head, KvKind kind, uint64_t start, std::size_t n, float* scratch,
+                     KvChunkView* out) override {
+    return inner_->read_stored(0, head, kind, start, n, scratch, out);
+  }
+  void prefetch(uint32_t, uint32_t head, KvKind kind, uint64_t start, std::size_t n) const override {
+    inner_->prefetch(0, head, kind, start, n);
+  }
   Status commit(uint64_t length) override { return inner_->commit(length); }
 
  private:
@@ -112,6 +131,9 @@ class MemoryKvStore final : public KvStore {
                std::size_t qkv_stride) override;
   Status read(uint32_t layer, uint32_t head, KvKind kind, uint64_t start, std::size_t n, float* scratch,
               KvView* out) override;
+  Status read_stored(uint32_t layer, uint32_t head, KvKind kind, uint64_t start, std::size_t n, float* scratch,
+                     KvChunkView* out) override;
+  void prefetch(uint32_t layer, uint32_t head, KvKind kind, uint64_t start, std::size_t n) const override;
   Status commit(uint64_t) override { return Status::Ok(); }
 
  private:

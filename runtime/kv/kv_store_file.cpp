@@ -273,14 +273,30 @@ Status FileKvStore::write_segment(uint32_t layer, uint64_t pos, std::size_t n, c
   return Status::Ok();
 }
 
-Status FileKvStore::read(uint32_t layer, uint32_t head, KvKind kind, uint64_t start, std::size_t n, float* scratch,
-                         KvView* out) {
-  const std::size_t D = g_.head_dim, C = g_.chunk;
-  if (start % C != 0 || n > C) {
+Status FileKvStore::check_chunk_read(uint32_t layer, uint32_t head, KvKind kind, uint64_t start,
+                                     std::size_t n) const {
+  if (start % g_.chunk != 0 || n > g_.chunk) {
     return Status::Error(StatusCode::kInternal, "KV store %s: read of [%llu, +%zu) is not one chunk", path_,
                          static_cast<unsigned long long>(start), n);
   }
   if (kind == KvKind::kKey && head == 0) read_ahead(layer, start);
+  return Status::Ok();
+}
+
+Status FileKvStore::read_stored(uint32_t layer, uint32_t head, KvKind kind, uint64_t start, std::size_t n,
+                                float* scratch, KvChunkView* out) {
+  RINGRT_RETURN_IF_ERROR(check_chunk_read(layer, head, kind, start, n));
+  if (g_.dtype != KvDtype::kF32) return pread_encoded(layer, head, kind, start, n, scratch, out);
+  KvView v;
+  RINGRT_RETURN_IF_ERROR(read(layer, head, kind, start, n, scratch, &v));
+  *out = KvChunkView{KvDtype::kF32, v.data, v.stride, nullptr};
+  return Status::Ok();
+}
+
+Status FileKvStore::read(uint32_t layer, uint32_t head, KvKind kind, uint64_t start, std::size_t n, float* scratch,
+                         KvView* out) {
+  const std::size_t D = g_.head_dim, C = g_.chunk;
+  RINGRT_RETURN_IF_ERROR(check_chunk_read(layer, head, kind, start, n));
   if (g_.dtype != KvDtype::kF32) return read_encoded(layer, head, kind, start, n, scratch, out);
   // K: n rows of D. Vᵀ: D rows of C, of which the first n are used: read up to the last one.
   const std::size_t floats = kind == KvKind::kKey ? n * D : (D - 1) * C + n;

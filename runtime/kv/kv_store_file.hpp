@@ -71,6 +71,8 @@ class FileKvStore final : public KvStore {
   Status write(uint32_t layer, uint64_t start, std::size_t rows, const float* qkv, std::size_t qkv_stride) override;
   Status read(uint32_t layer, uint32_t head, KvKind kind, uint64_t start, std::size_t n, float* scratch,
               KvView* out) override;
+  Status read_stored(uint32_t layer, uint32_t head, KvKind kind, uint64_t start, std::size_t n, float* scratch,
+                     KvChunkView* out) override;
   Status commit(uint64_t length) override;
 
   // Bytes the file occupies on its device now (allocated blocks).
@@ -93,6 +95,11 @@ class FileKvStore final : public KvStore {
   Status write_encoded(uint32_t layer, uint64_t pos, std::size_t n, const float* qkv, std::size_t qkv_stride);
   Status read_encoded(uint32_t layer, uint32_t head, KvKind kind, uint64_t start, std::size_t n, float* scratch,
                       KvView* out);
+  // A chunk's encoded elements (and int8 scales) into scratch at raw_offset().
+  Status pread_encoded(uint32_t layer, uint32_t head, KvKind kind, uint64_t start, std::size_t n, float* scratch,
+                       KvChunkView* out);
+  // read() and read_stored(): a whole chunk, and the readahead it starts.
+  Status check_chunk_read(uint32_t layer, uint32_t head, KvKind kind, uint64_t start, std::size_t n) const;
   // Positions [first, end) of every layer against their checksums (kv_store_verify.cpp).
   Status verify(uint64_t first, uint64_t end);
   Status write_header(uint64_t committed);

@@ -58,8 +58,8 @@ Status FileKvStore::write_encoded(uint32_t layer, uint64_t pos, std::size_t n, c
   return Status::Ok();
 }
 
-Status FileKvStore::read_encoded(uint32_t layer, uint32_t head, KvKind kind, uint64_t start, std::size_t n,
-                                 float* scratch, KvView* out) {
+Status FileKvStore::pread_encoded(uint32_t layer, uint32_t head, KvKind kind, uint64_t start, std::size_t n,
+                                  float* scratch, KvChunkView* out) {
   const std::size_t D = g_.head_dim, C = g_.chunk;
   const KvCodec codec = g_.codec();
   const std::size_t eb = codec.element_bytes();
@@ -71,6 +71,19 @@ Status FileKvStore::read_encoded(uint32_t layer, uint32_t head, KvKind kind, uin
   bool ok = full_pread(fd_, elements, count * eb, at);
   if (ok && codec.scaled()) ok = full_pread(fd_, scales, n * sizeof(float), at + static_cast<uint64_t>(C) * D * eb);
   if (!ok) return kv_io_error(path_, "read failed", errno);
+  *out = KvChunkView{g_.dtype, elements, kind == KvKind::kKey ? D : C, codec.scaled() ? scales : nullptr};
+  return Status::Ok();
+}
+
+Status FileKvStore::read_encoded(uint32_t layer, uint32_t head, KvKind kind, uint64_t start, std::size_t n,
+                                 float* scratch, KvView* out) {
+  const std::size_t D = g_.head_dim, C = g_.chunk;
+  const KvCodec codec = g_.codec();
+  const std::size_t eb = codec.element_bytes();
+  KvChunkView raw;
+  RINGRT_RETURN_IF_ERROR(pread_encoded(layer, head, kind, start, n, scratch, &raw));
+  const uint8_t* elements = static_cast<const uint8_t*>(raw.data);
+  const float* scales = raw.scales;
   if (kind == KvKind::kKey) {
     for (std::size_t r = 0; r < n; ++r) {
       codec.decode_run(elements + r * D * eb, D, codec.scaled() ? scales[r] : 1.0f, scratch + r * D);

@@ -72,6 +72,42 @@ Status MemoryKvStore::write(uint32_t layer, uint64_t start, std::size_t rows, co
   return Status::Ok();
 }
 
+Status MemoryKvStore::read_stored(uint32_t layer, uint32_t head, KvKind kind, uint64_t start, std::size_t,
+                                  float*, KvChunkView* out) {
+  start = g_.slot(start);
+  const std::size_t D = g_.head_dim, eb = g_.codec().element_bytes();
+  const uint8_t* base = head_base(layer, kind, head);
+  const float* scales = head_scales(layer, kind, head);
+  if (kind == KvKind::kKey) {
+    *out = KvChunkView{g_.dtype, base + start * D * eb, D, scales ? scales + start : nullptr};
+  } else {
+    *out = KvChunkView{g_.dtype, base + start * eb, static_cast<std::size_t>(g_.capacity), scales ? scales + start : nullptr};
+  }
+  return Status::Ok();
+}
+
+namespace {
+
+void prefetch_bytes(const uint8_t* p, std::size_t bytes) {
+  for (std::size_t at = 0; at < bytes; at += 64) __builtin_prefetch(p + at, 0, 2);
+}
+
+}  // namespace
+
+void MemoryKvStore::prefetch(uint32_t layer, uint32_t head, KvKind kind, uint64_t start, std::size_t n) const {
+  start = g_.slot(start);
+  const std::size_t D = g_.head_dim, eb = g_.codec().element_bytes();
+  const uint8_t* base = head_base(layer, kind, head);
+  if (kind == KvKind::kKey) {
+    prefetch_bytes(base + start * D * eb, n * D * eb);
+  } else {
+    for (std::size_t d = 0; d < D; ++d) prefetch_bytes(base + (d * g_.capacity + start) * eb, n * eb);
+  }
+  if (const float* scales = head_scales(layer, kind, head)) {
+    prefetch_bytes(reinterpret_cast<const uint8_t*>(scales + start), n * sizeof(float));
+  }
+}
+
 Status MemoryKvStore::read(uint32_t layer, uint32_t head, KvKind kind, uint64_t start, std::size_t n, float* scratch,
                            KvView* out) {
   start = g_.slot(start);

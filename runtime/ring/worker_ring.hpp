@@ -29,6 +29,7 @@
 #include <cstdint>
 
 #include "attention_block.hpp"
+#include "attention_row.hpp"
 #include "attention_rule.hpp"
 #include "kv_store.hpp"
 #include "thread_pool.hpp"
@@ -47,8 +48,10 @@ struct RingGeometry {
   std::size_t read_floats() const { return kv_read_floats ? kv_read_floats : static_cast<std::size_t>(chunk) * head_dim; }
 };
 
-// Rounds of at most this many rows use the key split (see run_key_split).
+// Rounds of at most this many rows use the key split (see run_key_split), and of
+// at most kStreamRows the streaming kernel within it.
 constexpr std::size_t kKeySplitRows = 64;
+constexpr std::size_t kStreamRows = 4;
 
 // One ring slot: the chunk it holds, as read from the store for every kv head.
 struct RingSlot {
@@ -71,7 +74,8 @@ inline std::size_t query_block_floats(const RingGeometry& g) {
 struct RingWorkerBuffers {
   float* scores;   // the fused kernel's scratch (attention_block_scratch_floats(C, D))
   float* query_t;  // query_block_floats: block b, head j at (b * heads + j) * D * kAttentionBlockRows
-  float* output_t; // the same layout: running outputs (the ring's rows, or every row of a key split)
+  float* output_t; // the same layout: running outputs (the ring's rows, or every row of a key split;
+                   // a streaming round's as rows of heads * D)
   float* state;    // heads * M running max, then heads * M running sum
 };
 
@@ -157,15 +161,17 @@ class WorkerRing {
     const float* qkv;
     float* attention;
     uint64_t chunk0, chunks;  // KV chunks chunk0 .. chunk0 + chunks - 1 hold visible keys
-    uint64_t step;
     uint64_t lo[kKeySplitRows], hi[kKeySplitRows];  // query q sees keys [lo[q], hi[q])
     uint64_t all_lo, all_hi;                         // keys every query sees: [all_lo, all_hi)
+    bool streaming;                                  // rows <= kStreamRows: the streaming kernel
     Status status[kMaxWorkers];                      // per worker, first failure
   };
   static void split_setup_item(void* ctx, std::size_t worker);
-  static void split_step_item(void* ctx, std::size_t worker);
+  static void split_chunks_item(void* ctx, std::size_t worker);
   static void split_merge_item(void* ctx, std::size_t part);
   Status split_chunk(Split& sp, std::size_t worker, uint64_t chunk);
+  // A streaming round's chunk of nk keys from key0: every row and head, the chunk as stored.
+  Status stream_chunk(Split& sp, std::size_t worker, uint64_t key0, std::size_t nk, bool masked);
 
   struct Round {
     WorkerRing* self;

@@ -3,6 +3,7 @@
 #include <new>
 
 #include "attention_block.hpp"
+#include "attention_row.hpp"
 
 namespace ringrt {
 
@@ -16,7 +17,8 @@ uint64_t float_bytes(uint64_t n) { return (n * sizeof(float) + 63) / 64 * 64; }
 Status size_worker_ring(const RingGeometry& g, WorkerRingSizes* s) {
   const uint64_t P = g.workers, C = g.chunk, heads = g.heads, G = g.kv_heads, D = g.head_dim;
   const uint64_t S = kKeySplitRows, M = C > S ? C : S;
-  s->scores = P * float_bytes(attention_block_scratch_floats(C, D));
+  const uint64_t block = attention_block_scratch_floats(C, D), row = attention_row_scratch_floats(C);
+  s->scores = P * float_bytes(block > row ? block : row);
   s->softmax = P * float_bytes(heads * M * 2);
   s->queries = float_bytes(query_block_floats(g, S));
   s->slot_buffers = (P + 1) * float_bytes(2 * G * g.read_floats());

@@ -1,13 +1,15 @@
 // The key split for short rounds: see WorkerRing::run_key_split.
 //
-// Every worker holds all the round's queries (transposed once into blocks of
-// kAttentionBlockRows rows, shared) and its own running outputs and softmax state;
-// worker w takes KV chunks w, w + P, w + 2P, ... of the visible history and runs the
-// fused attention kernel (kernels/attention_block.hpp) for every block and head
-// against each, reading the chunk where the store returns it. Nothing is packed or
-// created per chunk, so the cost of a chunk is its bytes and the round's rows. At the
-// end the workers' states are merged row by row (their maxima, rescaled sums and
-// outputs), split across the workers by rows.
+// Worker w takes KV chunks w, w + P, w + 2P, ... of the visible history for every
+// row of the round, and keeps its own running outputs and softmax state. A round of
+// at most kStreamRows rows (a token or a few appended) runs the streaming kernel
+// (kernels/attention_row.hpp) per row and head on the chunk as the store keeps it,
+// f16 and int8 widened as they are loaded, so the append reads each KV byte once;
+// a longer round transposes its queries once into blocks of kAttentionBlockRows
+// (shared by the workers) and runs the fused block kernel on the chunk read as
+// float32. Nothing is packed or created per chunk. At the end the workers' states
+// are merged row by row (their maxima, rescaled sums and outputs), split across the
+// workers by rows.
 #include <cmath>
 #include <cstring>
 
@@ -20,7 +22,50 @@ void WorkerRing::split_setup_item(void* ctx, std::size_t w) {
   WorkerRing& self = *sp.self;
   RingWorkerBuffers& b = self.buffers_[w];
   self.reset_state(b.state);
-  std::memset(b.output_t, 0, self.query_blocks_floats(sp.rows) * sizeof(float));
+  const std::size_t H = static_cast<std::size_t>(self.g_.heads) * self.g_.head_dim;
+  std::memset(b.output_t, 0, (sp.streaming ? sp.rows * H : self.query_blocks_floats(sp.rows)) * sizeof(float));
+}
+
+Status WorkerRing::stream_chunk(Split& sp, std::size_t w, uint64_t key0, std::size_t nk, bool masked) {
+  // This worker's next chunk, head by head, is fetched while this one is computed.
+  const uint64_t next = key0 + static_cast<uint64_t>(g_.workers) * g_.chunk;
+  const std::size_t next_n = next < sp.end ? static_cast<std::size_t>(sp.end - next < g_.chunk ? sp.end - next : g_.chunk) : 0;
+  const std::size_t D = g_.head_dim, heads = g_.heads, H = heads * D, M = state_rows();
+  const std::size_t group = heads / g_.kv_heads;
+  RingWorkerBuffers& b = buffers_[w];
+  const AttentionBlock t = block_template(nk, b.scores);
+  AttentionRow r{};
+  r.keys = nk;
+  r.dim = D;
+  r.exp_scale = t.exp_scale;
+  r.softcap = t.softcap;
+  r.softcap_inner = t.softcap_inner;
+  r.scratch = b.scores;
+  float* scratch = slots_[w].scratch;
+  for (std::size_t g = 0; g < g_.kv_heads; ++g) {
+    RINGRT_RETURN_IF_ERROR(
+        store_->read_stored(sp.layer, static_cast<uint32_t>(g), KvKind::kKey, key0, nk, scratch, &r.k));
+    RINGRT_RETURN_IF_ERROR(store_->read_stored(sp.layer, static_cast<uint32_t>(g), KvKind::kValue, key0, nk,
+                                               scratch + g_.read_floats(), &r.vt));
+    if (next_n > 0) {
+      store_->prefetch(sp.layer, static_cast<uint32_t>(g), KvKind::kKey, next, next_n);
+      store_->prefetch(sp.layer, static_cast<uint32_t>(g), KvKind::kValue, next, next_n);
+    }
+    for (std::size_t q = 0; q < sp.rows; ++q) {
+      r.lo = 0;
+      r.hi = static_cast<uint32_t>(nk);
+      if (masked) chunk_key_range(sp.lo[q], sp.hi[q], key0, nk, &r.lo, &r.hi);
+      if (r.lo >= r.hi) continue;
+      for (std::size_t j = g * group; j < (g + 1) * group; ++j) {
+        r.q = sp.qkv + q * g_.qkv_stride + j * D;
+        r.o = b.output_t + q * H + j * D;
+        r.row_max = b.state + j * M + q;
+        r.row_sum = b.state + (heads + j) * M + q;
+        attend_row(r);
+      }
+    }
+  }
+  return Status::Ok();
 }
 
 Status WorkerRing::split_chunk(Split& sp, std::size_t w, uint64_t chunk) {
@@ -33,6 +78,7 @@ Status WorkerRing::split_chunk(Split& sp, std::size_t w, uint64_t chunk) {
   // A chunk every query sees whole needs no mask (most of the history); else each
   // row's keys of the chunk, and which blocks have a row that sees any.
   const bool masked = !(key0 >= sp.all_lo && key0 + nk <= sp.all_hi);
+  if (sp.streaming) return stream_chunk(sp, w, key0, nk, masked);
   uint32_t lo[kKeySplitRows], hi[kKeySplitRows];
   bool block_sees[kKeySplitRows / B + 1] = {};
   for (std::size_t q = 0; q < R; ++q) {
@@ -68,10 +114,14 @@ Status WorkerRing::split_chunk(Split& sp, std::size_t w, uint64_t chunk) {
   return Status::Ok();
 }
 
-void WorkerRing::split_step_item(void* ctx, std::size_t w) {
+// Worker w's chunks, one after another: the workers need not keep step (they share
+// nothing until the merge), so a round costs three thread-pool dispatches, not one
+// per chunk step.
+void WorkerRing::split_chunks_item(void* ctx, std::size_t w) {
   Split& sp = *static_cast<Split*>(ctx);
-  const uint64_t i = sp.step * sp.self->g_.workers + w;
-  if (i < sp.chunks && sp.status[w].ok()) sp.status[w] = sp.self->split_chunk(sp, w, sp.chunk0 + i);
+  for (uint64_t i = w; i < sp.chunks && sp.status[w].ok(); i += sp.self->g_.workers) {
+    sp.status[w] = sp.self->split_chunk(sp, w, sp.chunk0 + i);
+  }
 }
 
 // Merges the workers' states for the rows of one part (parts cover [0, rows)).
@@ -100,8 +150,13 @@ void WorkerRing::split_merge_item(void* ctx, std::size_t part) {
         if (mw == -INFINITY) continue;  // this worker saw no key visible to q
         const float f = std::exp((mw - m) * exp_scale);
         total += b.state[(heads + j) * M + q] * f;
-        const float* ot = b.output_t + (q / B * heads + j) * D * B + q % B;
-        for (std::size_t d = 0; d < D; ++d) out[d] += ot[d * B] * f;
+        if (sp.streaming) {
+          const float* o = b.output_t + q * H + j * D;
+          for (std::size_t d = 0; d < D; ++d) out[d] += o[d] * f;
+        } else {
+          const float* ot = b.output_t + (q / B * heads + j) * D * B + q % B;
+          for (std::size_t d = 0; d < D; ++d) out[d] += ot[d * B] * f;
+        }
       }
       const float inv = normaliser(m, total, exp_scale, self.sink(sp.layer, j));
       for (std::size_t d = 0; d < D; ++d) out[d] *= inv;
@@ -131,17 +186,15 @@ Status WorkerRing::run_key_split(uint32_t layer, uint64_t start, std::size_t row
   visible_chunks(start, start + rows - 1, keys_end, &chunk_lo, &chunk_hi);
   sp.chunk0 = chunk_lo;
   sp.chunks = chunk_hi + 1 - chunk_lo;
-  // The queries, transposed into blocks once for every worker.
-  std::memset(queries_, 0, query_blocks_floats(rows) * sizeof(float));
-  for (std::size_t q = 0; q < rows; ++q) transpose_query_row(qkv + q * g_.qkv_stride, q, queries_);
-  threads_->parallel_for(P, split_setup_item, &sp);
-  for (uint64_t s = 0; s * P < sp.chunks; ++s) {
-    for (std::size_t w = 0; w < P; ++w) {
-      if (!sp.status[w].ok()) return sp.status[w];
-    }
-    sp.step = s;
-    threads_->parallel_for(P, split_step_item, &sp);
+  // The streaming kernel reads the queries where they are; the block kernel, from
+  // blocks transposed once for every worker.
+  sp.streaming = rows <= kStreamRows;
+  if (!sp.streaming) {
+    std::memset(queries_, 0, query_blocks_floats(rows) * sizeof(float));
+    for (std::size_t q = 0; q < rows; ++q) transpose_query_row(qkv + q * g_.qkv_stride, q, queries_);
   }
+  threads_->parallel_for(P, split_setup_item, &sp);
+  threads_->parallel_for(P, split_chunks_item, &sp);
   for (std::size_t w = 0; w < P; ++w) {
     if (!sp.status[w].ok()) return sp.status[w];
   }

@@ -236,7 +236,9 @@ TEST_F(FifoInputs, PipeWithAFileStoreIsTaggedLikeTheFileOrRefusedBeforeItsData) 
   const CommandResult resumed = run_command({kRun, m.path, "--input", dir.file("x.npy"), "--chunk", "8", "--kv-store", kv2,
                                              "--resume", "--output", dir.file("resumed.npy")});
   ASSERT_EQ(resumed.exit_code, 0) << resumed.err;
-  EXPECT_EQ(read_file(dir.file("resumed.npy")), read_file(dir.file("want.npy")));
+  // The resumed run recomputes the last token alone (the streaming kernel), the
+  // whole run in a round with the others (the block kernel): another summation order.
+  expect_npy_near(dir.file("resumed.npy"), dir.file("want.npy"), 1e-6);
 }
 
 TEST_F(FifoInputs, EndlessPipeOfAWindowedModelIsStreamedInFixedMemory) {
