@@ -207,8 +207,9 @@ void case_kvdtype(Context& ctx) {
            fixed(r.values[1] * 1e3, 2), fmt("%.2fx", f32_block / r.values[1])});
   }
   t.note("x floor = 1-token time / ((KV bytes + model file bytes) / 2-thread read bandwidth of 8a);");
-  t.note("vs f32 = f32 time / this time (higher is faster). Every dtype's chunks are widened to float32");
-  t.note("in the ring slots and attended with the same XNNPACK operators.");
+  t.note("vs f32 = f32 time / this time (higher is faster). A 1-token append runs the streaming kernel");
+  t.note("on the chunks as stored (f16/int8 widened as loaded); a 64-token one widens each chunk to float32");
+  t.note("once and runs the block kernel (kernel " + std::string(ringrt::attention_kernel_name()) + ").");
   t.print();
   file_store_cold(ctx, model, T, std::max(5, appends / 3));
 }
