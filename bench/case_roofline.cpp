@@ -2,11 +2,16 @@
 // one head and one KV chunk: QK^T = [256 x 64] · [64 x 256] (K chunk as weights) and
 // PV = [256 x 256] · [256 x 64] (V chunk as transposed weights), with the ring's row
 // strides. Best of N batches; 2 threads split each GEMM through a pthreadpool.
+// Case 1c: the fused attention kernel alone at the same shape (256 query rows in
+// blocks of 32 against one 256-key chunk of one head), 1 thread: what the kernel
+// reaches before the ring's barriers and masks.
+#include <algorithm>
 #include <cmath>
 #include <pthreadpool.h>
 #include <vector>
 #include <xnnpack.h>
 
+#include "attention_block.hpp"
 #include "cases.hpp"
 #include "fma_peak.hpp"
 #include "child_process.hpp"
@@ -64,6 +69,55 @@ void roofline_child(ChildReport& r, int threads, int batches, int iterations) {
   xnn_delete_operator(qk);
   xnn_delete_operator(pv);
   if (pool) pthreadpool_destroy(pool);
+}
+
+// values[0]: GFLOP/s of the block kernel, unmasked; values[1]: with the causal
+// diagonal's mask (row r sees keys [0, r + 1) of the chunk, half the pairs, counted
+// as computed).
+void kernel_child(ChildReport& r, int batches, int iterations) {
+  constexpr std::size_t B = ringrt::kAttentionBlockRows, blocks = M / B;
+  std::vector<float> qt(blocks * Kd * B, 0.01f), k(N * Kd, 0.02f), vt(Kd * N, 0.03f), ot(blocks * Kd * B, 0.0f);
+  std::vector<float> row_max(M, -INFINITY), row_sum(M, 0.0f);
+  std::vector<float> scratch(ringrt::attention_block_scratch_floats(N, Kd));
+  std::vector<uint32_t> lo(M, 0), hi(M);
+  for (std::size_t i = 0; i < M; ++i) hi[i] = static_cast<uint32_t>(i + 1);
+  ringrt::AttentionBlock ab{};
+  ab.keys = N;
+  ab.dim = Kd;
+  ab.rows = B;
+  ab.k = k.data();
+  ab.k_stride = Kd;
+  ab.vt = vt.data();
+  ab.vt_stride = N;
+  ab.exp_scale = 0.125f;
+  ab.scratch = scratch.data();
+  for (int masked = 0; masked < 2; ++masked) {
+    auto run = [&] {
+      for (std::size_t b = 0; b < blocks; ++b) {
+        ab.qt = qt.data() + b * Kd * B;
+        ab.ot = ot.data() + b * Kd * B;
+        ab.row_max = row_max.data() + b * B;
+        ab.row_sum = row_sum.data() + b * B;
+        ab.lo = masked ? lo.data() + b * B : nullptr;
+        ab.hi = masked ? hi.data() + b * B : nullptr;
+        ringrt::attend_block(ab);
+      }
+    };
+    run();
+    double best = 1e30;
+    for (int b = 0; b < batches; ++b) {
+      const double t0 = now_seconds();
+      for (int i = 0; i < iterations; ++i) run();
+      best = std::min(best, (now_seconds() - t0) / iterations);
+    }
+    // Masked: each block computes keys up to its last row's, [0, (b + 1) B).
+    double flops = 2 * kGemmFlops;
+    if (masked) {
+      flops = 0;
+      for (std::size_t b = 0; b < blocks; ++b) flops += 4.0 * B * (b + 1) * B * Kd;
+    }
+    r.values[masked] = flops / best * 1e-9;
+  }
 }
 
 }  // namespace
@@ -133,6 +187,25 @@ void case_roofline(Context& ctx) {
   t.note("block = QK^T then PV for 256 query rows and one 256-key chunk of one head;");
   t.note("\"block GFLOP/s\" is the roofline the attention core is compared with (same thread count).");
   t.print();
+
+  const int batches = ctx.opt.sizes.roofline_batches * ctx.opt.repeat, iterations = ctx.opt.sizes.roofline_iterations;
+  ChildReport k = run_in_child([&](ChildReport& rep) { kernel_child(rep, batches, iterations); });
+  Table kt(std::string("case 1c: the fused attention kernel alone (\"") + ringrt::attention_kernel().name +
+               "\"), the same block, 1 thread",
+           {"chunk", "GFLOP/s", "of FMA peak", "vs XNNPACK block"});
+  if (!k.ok()) {
+    ctx.fail("attention kernel alone", k.message);
+  } else {
+    const RooflineResult* x = measure_roofline(ctx, 1);
+    for (int masked = 0; masked < 2; ++masked) {
+      kt.add({masked ? "causal diagonal (masked)" : "every key visible", fixed(k.values[masked], 1),
+              fraction_of_peak(ctx, k.values[masked], 1), x ? fmt("%.2fx", k.values[masked] / x->block_gflops) : "-"});
+    }
+  }
+  kt.note("256 query rows in 8 blocks of 32 against one 256-key chunk, D = 64, scores + softmax + P.V;");
+  kt.note("masked: row r sees keys [0, r + 1); a block computes the keys up to its last row's, and");
+  kt.note("those (row, key) pairs are the flops counted (the masked half of each diagonal tile included).");
+  kt.print();
 }
 
 }  // namespace bench

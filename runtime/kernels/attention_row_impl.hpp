@@ -58,19 +58,21 @@ constexpr int reduce_index(int lane, int n, int h, bool high) {
   const int seg = lane / h * h, pos = lane % h, half = h / 2;
   return high ? (pos < half ? seg + half + pos : n + seg + pos) : (pos < half ? seg + pos : n + seg + pos - half);
 }
-template <typename I, int H, bool High, int... L>
-constexpr I reduce_mask(std::integer_sequence<int, L...>) {
-  return I{reduce_index(L, static_cast<int>(sizeof...(L)), H, High)...};
+// One stage's half of a two-source shuffle (__builtin_shufflevector: GCC >= 12 and
+// Clang both take it, with the lane indices as constants).
+template <int H, bool High, typename F, int... L>
+inline F reduce_pick(F a, F b, std::integer_sequence<int, L...>) {
+  return __builtin_shufflevector(a, b, reduce_index(L, static_cast<int>(sizeof...(L)), H, High)...);
 }
 template <typename F, typename I, int H>
 inline void reduce_stage(F* a) {
   constexpr int N = sizeof(F) / sizeof(float);
   constexpr int M = H / 2;  // vectors left after this stage (H before it)
   typedef std::make_integer_sequence<int, N> Lanes;
-  constexpr I lo = reduce_mask<I, H, false>(Lanes{});
-  constexpr I hi = reduce_mask<I, H, true>(Lanes{});
 #pragma GCC unroll 16
-  for (int i = 0; i < M; ++i) a[i] = __builtin_shuffle(a[i], a[i + M], lo) + __builtin_shuffle(a[i], a[i + M], hi);
+  for (int i = 0; i < M; ++i) {
+    a[i] = reduce_pick<H, false>(a[i], a[i + M], Lanes{}) + reduce_pick<H, true>(a[i], a[i + M], Lanes{});
+  }
   if constexpr (H > 2) reduce_stage<F, I, H / 2>(a);
 }
 template <typename F, typename I>

@@ -6,8 +6,10 @@
 #if defined(__x86_64__)
 #include <immintrin.h>
 // GCC 12's AVX-512 conversion intrinsics start from _mm512_undefined_*(), which it
-// then reports as maybe used uninitialised once inlined.
+// then reports as maybe used uninitialised once inlined (Clang has no such warning).
+#if !defined(__clang__)
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
 #endif
 
 namespace ringrt {
