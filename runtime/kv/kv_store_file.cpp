@@ -285,12 +285,14 @@ Status FileKvStore::check_chunk_read(uint32_t layer, uint32_t head, KvKind kind,
 
 Status FileKvStore::read_stored(uint32_t layer, uint32_t head, KvKind kind, uint64_t start, std::size_t n,
                                 float* scratch, KvChunkView* out) {
+  if (g_.dtype == KvDtype::kF32) {  // as read() returns it
+    KvView v;
+    RINGRT_RETURN_IF_ERROR(read(layer, head, kind, start, n, scratch, &v));
+    *out = KvChunkView{KvDtype::kF32, v.data, v.stride, nullptr};
+    return Status::Ok();
+  }
   RINGRT_RETURN_IF_ERROR(check_chunk_read(layer, head, kind, start, n));
-  if (g_.dtype != KvDtype::kF32) return pread_encoded(layer, head, kind, start, n, scratch, out);
-  KvView v;
-  RINGRT_RETURN_IF_ERROR(read(layer, head, kind, start, n, scratch, &v));
-  *out = KvChunkView{KvDtype::kF32, v.data, v.stride, nullptr};
-  return Status::Ok();
+  return pread_encoded(layer, head, kind, start, n, scratch, out);
 }
 
 Status FileKvStore::read(uint32_t layer, uint32_t head, KvKind kind, uint64_t start, std::size_t n, float* scratch,
