@@ -17,24 +17,10 @@
 
 #include "attention_block.hpp"
 #include "vector_exp.hpp"
-
-#if defined(__GNUC__)
-#pragma GCC diagnostic ignored "-Wpsabi"
-#endif
+#include "vector_lanes.hpp"
 
 namespace ringrt {
 namespace {
-
-template <typename F>
-inline F load_v(const float* p) {
-  F v;
-  std::memcpy(&v, p, sizeof v);
-  return v;
-}
-template <typename F>
-inline void store_v(float* p, F v) {
-  std::memcpy(p, &v, sizeof v);
-}
 
 // Every lane = x (x - 0 is x for every float, -0 and NaN included, so this folds to
 // a broadcast; 0 + x would not).

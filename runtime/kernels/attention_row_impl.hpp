@@ -14,24 +14,10 @@
 #include "attention_row.hpp"
 #include "fp16.hpp"
 #include "vector_exp.hpp"
-
-#if defined(__GNUC__)
-#pragma GCC diagnostic ignored "-Wpsabi"
-#endif
+#include "vector_lanes.hpp"
 
 namespace ringrt {
 namespace {
-
-template <typename F>
-inline F row_load(const float* p) {
-  F v;
-  std::memcpy(&v, p, sizeof v);
-  return v;
-}
-template <typename F>
-inline void row_store(float* p, F v) {
-  std::memcpy(p, &v, sizeof v);
-}
 
 inline float widen(float x) { return x; }
 inline float widen(uint16_t h) { return f16_to_f32(h); }
@@ -90,18 +76,18 @@ inline void dot_rows(const T* rows, std::size_t stride, std::size_t count, const
   F acc[N] = {};
   if (count == N) {
     for (std::size_t e = 0; e < full; e += N) {
-      const F xv = row_load<F>(x + e);
+      const F xv = load_v<F>(x + e);
 #pragma GCC unroll 16
       for (std::size_t t = 0; t < N; ++t) acc[t] += Ld::load(rows + t * stride + e) * xv;
     }
   } else {
     for (std::size_t e = 0; e < full; e += N) {
-      const F xv = row_load<F>(x + e);
+      const F xv = load_v<F>(x + e);
       for (std::size_t t = 0; t < count; ++t) acc[t] += Ld::load(rows + t * stride + e) * xv;
     }
   }
   alignas(64) float sums[N];
-  row_store(sums, reduce_lanes<F, I>(acc));
+  store_v(sums, reduce_lanes<F, I>(acc));
   for (std::size_t t = 0; t < count; ++t) {
     float tail = 0.0f;
     for (std::size_t e = full; e < len; ++e) tail += x[e] * widen(rows[t * stride + e]);
@@ -114,7 +100,7 @@ template <typename F>
 inline void scale_each(float* x, const float* scale, std::size_t n) {
   constexpr std::size_t N = sizeof(F) / sizeof(float);
   std::size_t i = 0;
-  for (; i + N <= n; i += N) row_store(x + i, row_load<F>(x + i) * row_load<F>(scale + i));
+  for (; i + N <= n; i += N) store_v(x + i, load_v<F>(x + i) * load_v<F>(scale + i));
   for (; i < n; ++i) x[i] *= scale[i];
 }
 
@@ -163,7 +149,7 @@ void attend_row_t(const AttentionRow& r) {
   F mv = minus_inf;
   std::size_t i = 0;
   for (; i + N <= n; i += N) {
-    const F x = row_load<F>(s + i);
+    const F x = load_v<F>(s + i);
     mv = x > mv ? x : mv;
   }
   const float m_old = *r.row_max;
@@ -175,9 +161,9 @@ void attend_row_t(const AttentionRow& r) {
   F total_v = F{};
   i = 0;
   for (; i + N <= n; i += N) {
-    const F x = row_load<F>(s + i);
+    const F x = load_v<F>(s + i);
     const F p = x == minus_inf ? F{} : exp_nonpositive_t<F, U>((x - m) * r.exp_scale);
-    row_store(s + i, p);
+    store_v(s + i, p);
     total_v += p;
   }
   float total = 0.0f;

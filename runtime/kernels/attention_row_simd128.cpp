@@ -17,7 +17,7 @@ typedef int32_t I4x __attribute__((vector_size(16)));
 
 #if defined(__aarch64__)
 struct Simd128Loader {
-  static F4x load(const float* p) { return row_load<F4x>(p); }
+  static F4x load(const float* p) { return load_v<F4x>(p); }
   static F4x load(const uint16_t* p) { return static_cast<F4x>(vcvt_f32_f16(vreinterpret_f16_u16(vld1_u16(p)))); }
   static F4x load(const int8_t* p) {
     int32_t w;

@@ -16,7 +16,7 @@ typedef float F8x __attribute__((vector_size(32)));
 typedef int32_t I8x __attribute__((vector_size(32)));
 
 struct Avx2Loader {
-  static F8x load(const float* p) { return row_load<F8x>(p); }
+  static F8x load(const float* p) { return load_v<F8x>(p); }
   static F8x load(const uint16_t* p) {
     return static_cast<F8x>(_mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p))));
   }

@@ -21,7 +21,7 @@ typedef float F16x __attribute__((vector_size(64)));
 typedef int32_t I16x __attribute__((vector_size(64)));
 
 struct Avx512Loader {
-  static F16x load(const float* p) { return row_load<F16x>(p); }
+  static F16x load(const float* p) { return load_v<F16x>(p); }
   static F16x load(const uint16_t* p) {
     return static_cast<F16x>(_mm512_cvtph_ps(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(p))));
   }
