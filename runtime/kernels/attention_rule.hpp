@@ -27,16 +27,11 @@ struct AttentionRule {
     *hi = b > a ? b : a;
   }
 
-  // The factor inside exp() once scores went through transform(): the online
-  // softmax computes exp((s - max) * exp_scale).
+  // The factor inside exp() once a score is soft-capped (c * tanh(q·k * softcap_inner())):
+  // the online softmax computes exp((s - max) * exp_scale).
   float exp_scale() const { return softcap > 0 ? 1.0f : scale; }
-
-  // Raw dot products q·k of n keys -> the scores the softmax sees (in exp_scale units).
-  void transform(float* s, std::size_t n) const {
-    if (softcap <= 0) return;
-    const float inner = scale / softcap;
-    for (std::size_t i = 0; i < n; ++i) s[i] = softcap * std::tanh(s[i] * inner);
-  }
+  // The factor on the raw dot product inside the soft cap's tanh (0 without a cap).
+  float softcap_inner() const { return softcap > 0 ? scale / softcap : 0.0f; }
 };
 
 // Final normalisation of one row of one head: acc / (sum + exp(sink)) in the units of

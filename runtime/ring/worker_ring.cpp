@@ -126,7 +126,7 @@ AttentionBlock WorkerRing::block_template(std::size_t nk, float* scratch) const 
   ab.dim = g_.head_dim;
   ab.exp_scale = rule_.exp_scale();
   ab.softcap = rule_.softcap;
-  ab.softcap_inner = rule_.softcap > 0 ? rule_.scale / rule_.softcap : 0.0f;
+  ab.softcap_inner = rule_.softcap_inner();
   ab.scratch = scratch;
   return ab;
 }

@@ -156,7 +156,7 @@ class WorkerRing {
   struct Split {
     WorkerRing* self;
     uint32_t layer;
-    uint64_t start, end;  // queries at start + q; keys [0, end)
+    uint64_t end;  // keys [0, end)
     std::size_t rows;
     const float* qkv;
     float* attention;

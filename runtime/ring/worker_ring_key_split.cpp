@@ -33,14 +33,20 @@ Status WorkerRing::stream_chunk(Split& sp, std::size_t w, uint64_t key0, std::si
   const std::size_t D = g_.head_dim, heads = g_.heads, H = heads * D, M = state_rows();
   const std::size_t group = heads / g_.kv_heads;
   RingWorkerBuffers& b = buffers_[w];
-  const AttentionBlock t = block_template(nk, b.scores);
   AttentionRow r{};
   r.keys = nk;
   r.dim = D;
-  r.exp_scale = t.exp_scale;
-  r.softcap = t.softcap;
-  r.softcap_inner = t.softcap_inner;
+  r.exp_scale = rule_.exp_scale();
+  r.softcap = rule_.softcap;
+  r.softcap_inner = rule_.softcap_inner();
   r.scratch = b.scores;
+  // Each row's keys of the chunk, the same for every kv head.
+  uint32_t lo[kStreamRows], hi[kStreamRows];
+  for (std::size_t q = 0; q < sp.rows; ++q) {
+    lo[q] = 0;
+    hi[q] = static_cast<uint32_t>(nk);
+    if (masked) chunk_key_range(sp.lo[q], sp.hi[q], key0, nk, &lo[q], &hi[q]);
+  }
   float* scratch = slots_[w].scratch;
   for (std::size_t g = 0; g < g_.kv_heads; ++g) {
     RINGRT_RETURN_IF_ERROR(
@@ -52,9 +58,8 @@ Status WorkerRing::stream_chunk(Split& sp, std::size_t w, uint64_t key0, std::si
       store_->prefetch(sp.layer, static_cast<uint32_t>(g), KvKind::kValue, next, next_n);
     }
     for (std::size_t q = 0; q < sp.rows; ++q) {
-      r.lo = 0;
-      r.hi = static_cast<uint32_t>(nk);
-      if (masked) chunk_key_range(sp.lo[q], sp.hi[q], key0, nk, &r.lo, &r.hi);
+      r.lo = lo[q];
+      r.hi = hi[q];
       if (r.lo >= r.hi) continue;
       for (std::size_t j = g * group; j < (g + 1) * group; ++j) {
         r.q = sp.qkv + q * g_.qkv_stride + j * D;
@@ -171,7 +176,6 @@ Status WorkerRing::run_key_split(uint32_t layer, uint64_t start, std::size_t row
   for (std::size_t w = 0; w < P; ++w) sp.status[w] = Status::Ok();
   sp.self = this;
   sp.layer = layer;
-  sp.start = start;
   sp.end = keys_end;
   sp.rows = rows;
   sp.qkv = qkv;
