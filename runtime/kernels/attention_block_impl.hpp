@@ -29,6 +29,13 @@ inline F splat(float x) {
   return x - F{};
 }
 
+// c * tanh(x * inner), lane by lane.
+template <typename F>
+inline F soft_cap(F x, float c, float inner) {
+  for (std::size_t l = 0; l < sizeof(F) / sizeof(float); ++l) x[l] = c * ::tanhf(x[l] * inner);
+  return x;
+}
+
 template <typename F, typename I, int QV, int NK, int ND>
 void attend_block_t(const AttentionBlock& b) {
   constexpr std::size_t L = sizeof(F) / sizeof(float);
@@ -57,9 +64,20 @@ void attend_block_t(const AttentionBlock& b) {
   float* s = b.scratch;           // scores, then probabilities: [key][W]
   float* pv = s + b.keys * W;     // this chunk's P·V: [D][W]
 
-  // Scores: a tile of T rows by NK keys, accumulated over the D dimensions.
+  // Scores: a tile of T rows by NK keys, accumulated over the D dimensions; each
+  // tile masked (a key outside a row's range becomes -inf) and folded into the
+  // rows' running maxima as it is stored.
+  const F minus_inf = F{} - INFINITY;
+  F m_new[W / L];
   for (std::size_t t = 0; t < tiles; ++t) {
     const float* qt = b.qt + t * T;
+    I lo_v[QV], hi_v[QV];
+    F m[QV];
+    for (int v = 0; v < QV; ++v) {
+      lo_v[v] = masked ? load_v<I>(reinterpret_cast<const float*>(lo + t * T + v * L)) : I{};
+      hi_v[v] = masked ? load_v<I>(reinterpret_cast<const float*>(hi + t * T + v * L)) : I{};
+      m[v] = minus_inf;
+    }
     for (std::size_t i0 = k0; i0 < k1; i0 += NK) {
       const float* kp[NK];
       for (int j = 0; j < NK; ++j) {
@@ -78,22 +96,29 @@ void attend_block_t(const AttentionBlock& b) {
           for (int v = 0; v < QV; ++v) acc[v][j] += q[v] * kb;
         }
       }
-      const std::size_t n = k1 - i0 < static_cast<std::size_t>(NK) ? k1 - i0 : NK;
-      for (std::size_t j = 0; j < n; ++j) {
-        for (int v = 0; v < QV; ++v) store_v(s + (i0 + j) * W + t * T + v * L, acc[v][j]);
+      auto finish = [&](std::size_t j) {
+        const I key = I{} + static_cast<int32_t>(i0 + j);
+#pragma GCC unroll 4
+        for (int v = 0; v < QV; ++v) {
+          F x = acc[v][j];
+          if (b.softcap > 0) x = soft_cap(x, b.softcap, b.softcap_inner);
+          if (masked) x = ((key >= lo_v[v]) & (key < hi_v[v])) ? x : minus_inf;
+          m[v] = x > m[v] ? x : m[v];
+          store_v(s + (i0 + j) * W + t * T + v * L, x);
+        }
+      };
+      if (i0 + NK <= k1) {
+#pragma GCC unroll 16
+        for (int j = 0; j < NK; ++j) finish(static_cast<std::size_t>(j));
+      } else {
+        for (std::size_t j = 0; i0 + j < k1; ++j) finish(j);
       }
     }
+    for (int v = 0; v < QV; ++v) m_new[t * QV + v] = m[v];
   }
 
-  // Soft-capping, masks and the online softmax, lane-parallel over the rows.
-  if (b.softcap > 0) {
-    for (std::size_t i = k0; i < k1; ++i) {
-      float* row = s + i * W;
-      for (std::size_t q = 0; q < b.rows; ++q) row[q] = b.softcap * ::tanhf(row[q] * b.softcap_inner);
-    }
-  }
+  // The online softmax, lane-parallel over the rows: scores become probabilities.
   alignas(64) float alpha[W];
-  const F minus_inf = F{} - INFINITY;
   for (std::size_t t = 0; t < tiles; ++t) {
     for (int v = 0; v < QV; ++v) {
       const std::size_t lane0 = t * T + v * L;
@@ -102,18 +127,7 @@ void attend_block_t(const AttentionBlock& b) {
         m_old[l] = b.row_max[lane0 + l];
         sum[l] = b.row_sum[lane0 + l];
       }
-      F m = m_old;
-      const I lo_v = load_v<I>(reinterpret_cast<const float*>(lo + lane0));
-      const I hi_v = load_v<I>(reinterpret_cast<const float*>(hi + lane0));
-      for (std::size_t i = k0; i < k1; ++i) {
-        F x = load_v<F>(s + i * W + lane0);
-        if (masked) {
-          const I key = I{} + static_cast<int32_t>(i);
-          x = ((key >= lo_v) & (key < hi_v)) ? x : minus_inf;
-          store_v(s + i * W + lane0, x);
-        }
-        m = x > m ? x : m;
-      }
+      const F m = m_new[t * QV + v] > m_old ? m_new[t * QV + v] : m_old;
       const F a = exp_nonpositive_t<F, U>((m_old - m) * b.exp_scale);
       const F keep = m == minus_inf ? F{} + 1.0f : (m_old == minus_inf ? F{} : a);
       F total = F{};
@@ -132,7 +146,8 @@ void attend_block_t(const AttentionBlock& b) {
     }
   }
 
-  // P·V: a tile of T rows by ND dimensions, accumulated over the keys.
+  // P·V: a tile of T rows by ND dimensions, accumulated over the keys. Unmasked, it
+  // goes straight into O = a * O + P·V; masked, through the scratch (below).
   for (std::size_t t = 0; t < tiles; ++t) {
     for (std::size_t d0 = 0; d0 < D; d0 += ND) {
       const float* vp[ND];
@@ -154,19 +169,32 @@ void attend_block_t(const AttentionBlock& b) {
       }
       const std::size_t n = D - d0 < static_cast<std::size_t>(ND) ? D - d0 : ND;
       for (std::size_t j = 0; j < n; ++j) {
-        for (int v = 0; v < QV; ++v) store_v(pv + (d0 + j) * W + t * T + v * L, acc[v][j]);
+        for (int v = 0; v < QV; ++v) {
+          const std::size_t at = (d0 + j) * W + t * T + v * L;
+          if (masked) {
+            store_v(pv + at, acc[v][j]);
+          } else {
+            store_v(b.ot + at, load_v<F>(b.ot + at) * load_v<F>(alpha + t * T + v * L) + acc[v][j]);
+          }
+        }
       }
     }
   }
+  if (!masked) return;
 
   // A masked key's probability is 0, but 0 x Inf and 0 x NaN are NaN: a row of a
   // masked block whose P·V is not finite is summed again over its visible keys only
   // (it stays NaN or Inf if a key it sees holds one).
-  if (masked) {
-    for (std::size_t q = 0; q < b.rows; ++q) {
-      bool finite = true;
-      for (std::size_t d = 0; d < D; ++d) finite &= __builtin_isfinite(pv[d * W + q]) != 0;
-      if (finite) continue;
+  const F max_finite = F{} + 3.40282347e38f;
+  for (std::size_t t = 0; t < tiles * QV; ++t) {
+    I bad = I{};
+    for (std::size_t d = 0; d < D; ++d) {
+      const F x = load_v<F>(pv + d * W + t * L);
+      bad |= !((x >= -max_finite) & (x <= max_finite));
+    }
+    for (std::size_t l = 0; l < L; ++l) {
+      const std::size_t q = t * L + l;
+      if (!bad[l] || q >= b.rows) continue;
       for (std::size_t d = 0; d < D; ++d) {
         const float* v = b.vt + d * b.vt_stride;
         float sum = 0.0f;

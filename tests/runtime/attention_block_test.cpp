@@ -181,6 +181,19 @@ TEST(AttentionBlock, EveryKernelMatchesTheReferenceOnOddShapes) {
 TEST(AttentionBlock, SoftcapMatchesTheReference) {
   for (std::size_t rows : {1u, 19u}) {
     check_all_kernels(rows, 37, 20, 3, [](Case& c, int) { c.softcap = 0.5f; }, "softcap " + std::to_string(rows));
+    // Capped and masked: a masked key must stay out (its capped score would be -c, not -inf).
+    check_all_kernels(
+        rows, 37, 20, 3,
+        [](Case& c, int chunk) {
+          c.softcap = 0.5f;
+          std::vector<uint32_t> lo(c.rows), hi(c.rows);
+          for (std::size_t q = 0; q < c.rows; ++q) {
+            lo[q] = static_cast<uint32_t>(std::min<std::size_t>(q + static_cast<std::size_t>(chunk), c.keys));
+            hi[q] = static_cast<uint32_t>(std::min<std::size_t>(q + 9, c.keys));
+          }
+          c.mask(lo, hi);
+        },
+        "softcap masked " + std::to_string(rows));
   }
 }
 
