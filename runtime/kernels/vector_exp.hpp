@@ -13,9 +13,12 @@
 
 namespace ringrt {
 
-// exp(r) for |r| <= ln2/2: degree-5 minimax coefficients.
+// exp(x - n*ln2) for an integer n with |x - n*ln2| <= ln2/2: the remainder r taken
+// in two parts (ln2's high bits are exact in float), then degree-5 minimax coefficients.
 template <typename F>
-static inline F exp_poly5(F r) {
+static inline F exp_remainder(F x, F n) {
+  F r = x - n * 0.693145751953125f;
+  r = r - n * 1.428606765330187045e-06f;
   F p = F{} + 0x1.0F9F9Cp-7f;
   p = p * r + 0x1.573A1Ap-5f;
   p = p * r + 0x1.555A80p-3f;
@@ -37,9 +40,7 @@ static inline F exp_nonpositive_t(F x) {
   const F magic = F{} + 12582912.0f;  // 1.5 * 2^23: rounds to nearest integer
   const F t = x * 1.44269504088896341f + magic;
   const F n = t - magic;
-  F r = x - n * 0.693145751953125f;
-  r = r - n * 1.428606765330187045e-06f;
-  F p = exp_poly5(r);
+  F p = exp_remainder(x, n);
   U bits;
   std::memcpy(&bits, &t, sizeof bits);
   const U scale_bits = ((bits - 0x4B400000u) + 127u) << 23;  // integer n from t's mantissa
@@ -56,9 +57,7 @@ typedef uint32_t ExpU16 __attribute__((vector_size(64)));
 template <>
 inline ExpF16 exp_nonpositive_t<ExpF16, ExpU16>(ExpF16 x) {
   const ExpF16 n = (ExpF16)_mm512_maskz_roundscale_ps(0xFFFF, (__m512)(x * 1.44269504088896341f), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
-  ExpF16 r = x - n * 0.693145751953125f;
-  r = r - n * 1.428606765330187045e-06f;
-  return (ExpF16)_mm512_maskz_scalef_ps(0xFFFF, (__m512)exp_poly5(r), (__m512)n);
+  return (ExpF16)_mm512_maskz_scalef_ps(0xFFFF, (__m512)exp_remainder(x, n), (__m512)n);
 }
 #endif
 
