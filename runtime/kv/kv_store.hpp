@@ -86,8 +86,8 @@ class KvStore {
   virtual Status read_stored(uint32_t layer, uint32_t head, KvKind kind, uint64_t start, std::size_t n,
                              float* scratch, KvChunkView* out) = 0;
   // A hint that this chunk is read next: a store in memory asks the CPU to bring it
-  // into cache (its value rows are short runs a page apart, which the hardware
-  // prefetchers do not follow). The file store has its own readahead.
+  // into cache ahead of the hardware prefetchers, which start only once a stream is
+  // under way. The file store has its own readahead.
   virtual void prefetch(uint32_t layer, uint32_t head, KvKind kind, uint64_t start, std::size_t n) const {
     (void)layer, (void)head, (void)kind, (void)start, (void)n;
   }
@@ -122,8 +122,11 @@ class OneLayerKvStore final : public KvStore {
 };
 
 // The memory store: the whole history inside the session arena (g.bytes() bytes),
-// per layer, kind and head K[capacity][D] or Vᵀ[D][capacity] in the store's dtype,
-// then (int8) per layer, kind and head a scale per position.
+// per layer, kind and head K[capacity][D], or Vᵀ in blocks of a chunk
+// ([capacity / C][D][C], the last block as wide as the positions left), in the
+// store's dtype, then (int8) per layer, kind and head a scale per position. A
+// chunk's Vᵀ is one contiguous run, like its keys: one stream for the prefetchers,
+// and no set of the cache gets every row (rows `capacity` apart would share sets).
 class MemoryKvStore final : public KvStore {
  public:
   MemoryKvStore(const KvGeometry& g, void* storage) : g_(g), data_(static_cast<uint8_t*>(storage)) {}
@@ -142,6 +145,8 @@ class MemoryKvStore final : public KvStore {
   }
   uint8_t* head_base(uint32_t layer, KvKind kind, uint32_t head) const;
   float* head_scales(uint32_t layer, KvKind kind, uint32_t head) const;
+  // The width of the Vᵀ block holding `slot`: C, or the positions left in the last.
+  uint64_t value_block_width(uint64_t slot) const;
   KvGeometry g_;
   uint8_t* data_;
 };

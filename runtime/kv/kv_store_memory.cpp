@@ -23,6 +23,11 @@ uint8_t* MemoryKvStore::head_base(uint32_t layer, KvKind kind, uint32_t head) co
   return data_ + head_index(layer, kind, head) * per_head;
 }
 
+uint64_t MemoryKvStore::value_block_width(uint64_t slot) const {
+  const uint64_t first = slot / g_.chunk * g_.chunk;
+  return g_.capacity - first < g_.chunk ? g_.capacity - first : g_.chunk;
+}
+
 float* MemoryKvStore::head_scales(uint32_t layer, KvKind kind, uint32_t head) const {
   if (!g_.codec().scaled()) return nullptr;
   return reinterpret_cast<float*>(data_ + g_.element_bytes()) + head_index(layer, kind, head) * g_.capacity;
@@ -44,12 +49,19 @@ Status MemoryKvStore::write(uint32_t layer, uint64_t start, std::size_t rows, co
     const float* k_src = qkv + g_.key_column() + j * D;
     const float* v_src = qkv + g_.key_column() + H + j * D;
     uint8_t* k = head_base(layer, KvKind::kKey, j) + first * D * eb;
-    uint8_t* vt = head_base(layer, KvKind::kValue, j) + first * eb;
+    uint8_t* v_base = head_base(layer, KvKind::kValue, j);
+    // Row r's value: column (first + r) mod C of its chunk's Vᵀ block.
+    auto value_column = [&](std::size_t r, std::size_t* stride) {
+      const uint64_t slot = first + r, block = slot / g_.chunk * g_.chunk;
+      *stride = static_cast<std::size_t>(value_block_width(slot));
+      return v_base + (block * D + (slot - block)) * eb;
+    };
+    std::size_t v_stride;
     if (g_.dtype == KvDtype::kF32) {
-      for (std::size_t r = 0; r < rows; ++r) std::memcpy(k + r * D * eb, k_src + r * qkv_stride, D * sizeof(float));
-      for (std::size_t d = 0; d < D; ++d) {
-        float* row = reinterpret_cast<float*>(vt) + d * g_.capacity;
-        for (std::size_t r = 0; r < rows; ++r) row[r] = v_src[r * qkv_stride + d];
+      for (std::size_t r = 0; r < rows; ++r) {
+        std::memcpy(k + r * D * eb, k_src + r * qkv_stride, D * sizeof(float));
+        float* column = reinterpret_cast<float*>(value_column(r, &v_stride));
+        for (std::size_t d = 0; d < D; ++d) column[d * v_stride] = v_src[r * qkv_stride + d];
       }
       continue;
     }
@@ -60,7 +72,8 @@ Status MemoryKvStore::write(uint32_t layer, uint64_t start, std::size_t rows, co
       if (!codec.encode(k_src + r * qkv_stride, D, k + r * D * eb, 1, &ks)) {
         return kv_range_error(g_.dtype, KvKind::kKey, layer, start + r, j);
       }
-      if (!codec.encode(v_src + r * qkv_stride, D, vt + r * eb, g_.capacity, &vs)) {
+      uint8_t* column = value_column(r, &v_stride);
+      if (!codec.encode(v_src + r * qkv_stride, D, column, v_stride, &vs)) {
         return kv_range_error(g_.dtype, KvKind::kValue, layer, start + r, j);
       }
       if (k_scales) {
@@ -78,11 +91,9 @@ Status MemoryKvStore::read_stored(uint32_t layer, uint32_t head, KvKind kind, ui
   const std::size_t D = g_.head_dim, eb = g_.codec().element_bytes();
   const uint8_t* base = head_base(layer, kind, head);
   const float* scales = head_scales(layer, kind, head);
-  if (kind == KvKind::kKey) {
-    *out = KvChunkView{g_.dtype, base + start * D * eb, D, scales ? scales + start : nullptr};
-  } else {
-    *out = KvChunkView{g_.dtype, base + start * eb, static_cast<std::size_t>(g_.capacity), scales ? scales + start : nullptr};
-  }
+  // A chunk's keys and its Vᵀ block both begin start * D elements into their head.
+  const std::size_t stride = kind == KvKind::kKey ? D : static_cast<std::size_t>(value_block_width(start));
+  *out = KvChunkView{g_.dtype, base + start * D * eb, stride, scales ? scales + start : nullptr};
   return Status::Ok();
 }
 
@@ -98,11 +109,9 @@ void MemoryKvStore::prefetch(uint32_t layer, uint32_t head, KvKind kind, uint64_
   start = g_.slot(start);
   const std::size_t D = g_.head_dim, eb = g_.codec().element_bytes();
   const uint8_t* base = head_base(layer, kind, head);
-  if (kind == KvKind::kKey) {
-    prefetch_bytes(base + start * D * eb, n * D * eb);
-  } else {
-    for (std::size_t d = 0; d < D; ++d) prefetch_bytes(base + (d * g_.capacity + start) * eb, n * eb);
-  }
+  // Keys: n rows of D; values: D rows of the block's width (n of each used).
+  const std::size_t rows = kind == KvKind::kKey ? n : static_cast<std::size_t>(value_block_width(start));
+  prefetch_bytes(base + start * D * eb, rows * D * eb);
   if (const float* scales = head_scales(layer, kind, head)) {
     prefetch_bytes(reinterpret_cast<const uint8_t*>(scales + start), n * sizeof(float));
   }
@@ -115,8 +124,7 @@ Status MemoryKvStore::read(uint32_t layer, uint32_t head, KvKind kind, uint64_t 
   const uint8_t* base = head_base(layer, kind, head);
   if (g_.dtype == KvDtype::kF32) {  // in place
     const float* data = reinterpret_cast<const float*>(base);
-    *out = kind == KvKind::kKey ? KvView{data + start * D, D}
-                                : KvView{data + start, static_cast<std::size_t>(g_.capacity)};
+    *out = KvView{data + start * D, kind == KvKind::kKey ? D : static_cast<std::size_t>(value_block_width(start))};
     return Status::Ok();
   }
   const KvCodec codec = g_.codec();
@@ -128,8 +136,9 @@ Status MemoryKvStore::read(uint32_t layer, uint32_t head, KvKind kind, uint64_t 
     }
     *out = KvView{scratch, D};
   } else {
+    const std::size_t width = static_cast<std::size_t>(value_block_width(start));
     for (std::size_t d = 0; d < D; ++d) {
-      codec.decode_run_scaled(base + (d * g_.capacity + start) * eb, n, scales ? scales + start : nullptr,
+      codec.decode_run_scaled(base + (start * D + d * width) * eb, n, scales ? scales + start : nullptr,
                               scratch + d * n);
     }
     *out = KvView{scratch, n};
