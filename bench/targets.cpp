@@ -204,7 +204,8 @@ void print_targets(const Context& ctx) {
     for (const auto& [name, r, want] : {std::make_tuple("f16", f16, 1.8), std::make_tuple("int8", i8, 3.0)}) {
       const std::string target = fmt("1-token append at %s, %s KV >= %.1fx faster than f32", at.c_str(), name, want);
       if (r && f32) {
-        t.add({target, fmt("%.2fx", f32->first / r->first), verdict(f32->first / r->first >= want)});
+        const std::string ceiling = r->second > 0 ? fmt(" (read floors: %.2fx)", f32->second / r->second) : "";
+        t.add({target, fmt("%.2fx", f32->first / r->first) + ceiling, verdict(f32->first / r->first >= want)});
       } else {
         missing(target);
       }

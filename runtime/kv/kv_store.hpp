@@ -85,12 +85,6 @@ class KvStore {
   // read into `scratch` (read_floats() floats) by a store that must copy.
   virtual Status read_stored(uint32_t layer, uint32_t head, KvKind kind, uint64_t start, std::size_t n,
                              float* scratch, KvChunkView* out) = 0;
-  // A hint that this chunk is read next: a store in memory asks the CPU to bring it
-  // into cache ahead of the hardware prefetchers, which start only once a stream is
-  // under way. The file store has its own readahead.
-  virtual void prefetch(uint32_t layer, uint32_t head, KvKind kind, uint64_t start, std::size_t n) const {
-    (void)layer, (void)head, (void)kind, (void)start, (void)n;
-  }
   // Records that positions [0, length) are complete in every layer. A store that
   // persists (the file store) makes this the point a resumed stream continues from.
   virtual Status commit(uint64_t length) = 0;
@@ -111,9 +105,6 @@ class OneLayerKvStore final : public KvStore {
   Status read_stored(uint32_t, uint32_t head, KvKind kind, uint64_t start, std::size_t n, float* scratch,
                      KvChunkView* out) override {
     return inner_->read_stored(0, head, kind, start, n, scratch, out);
-  }
-  void prefetch(uint32_t, uint32_t head, KvKind kind, uint64_t start, std::size_t n) const override {
-    inner_->prefetch(0, head, kind, start, n);
   }
   Status commit(uint64_t length) override { return inner_->commit(length); }
 
@@ -136,7 +127,6 @@ class MemoryKvStore final : public KvStore {
               KvView* out) override;
   Status read_stored(uint32_t layer, uint32_t head, KvKind kind, uint64_t start, std::size_t n, float* scratch,
                      KvChunkView* out) override;
-  void prefetch(uint32_t layer, uint32_t head, KvKind kind, uint64_t start, std::size_t n) const override;
   Status commit(uint64_t) override { return Status::Ok(); }
 
  private:

@@ -97,26 +97,6 @@ Status MemoryKvStore::read_stored(uint32_t layer, uint32_t head, KvKind kind, ui
   return Status::Ok();
 }
 
-namespace {
-
-void prefetch_bytes(const uint8_t* p, std::size_t bytes) {
-  for (std::size_t at = 0; at < bytes; at += 64) __builtin_prefetch(p + at, 0, 2);
-}
-
-}  // namespace
-
-void MemoryKvStore::prefetch(uint32_t layer, uint32_t head, KvKind kind, uint64_t start, std::size_t n) const {
-  start = g_.slot(start);
-  const std::size_t D = g_.head_dim, eb = g_.codec().element_bytes();
-  const uint8_t* base = head_base(layer, kind, head);
-  // Keys: n rows of D; values: D rows of the block's width (n of each used).
-  const std::size_t rows = kind == KvKind::kKey ? n : static_cast<std::size_t>(value_block_width(start));
-  prefetch_bytes(base + start * D * eb, rows * D * eb);
-  if (const float* scales = head_scales(layer, kind, head)) {
-    prefetch_bytes(reinterpret_cast<const uint8_t*>(scales + start), n * sizeof(float));
-  }
-}
-
 Status MemoryKvStore::read(uint32_t layer, uint32_t head, KvKind kind, uint64_t start, std::size_t n, float* scratch,
                            KvView* out) {
   start = g_.slot(start);

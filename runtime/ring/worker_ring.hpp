@@ -145,10 +145,10 @@ class WorkerRing {
   void clear_worker_stats();
 
  private:
-  // Short rounds (streaming a few tokens at a time): every worker takes every
-  // P-th KV chunk for all the round's queries (the fused kernel, as in the ring),
-  // so each chunk is read once per round by one worker; the workers' softmax states
-  // are merged at the end. Exact like the ring.
+  // Short rounds (streaming a few tokens at a time): every worker takes a contiguous
+  // P-th of the visible KV chunks for all the round's queries (the fused kernel, as
+  // in the ring, or the streaming kernel), so each chunk is read once per round by
+  // one worker; the workers' softmax states are merged at the end. Exact like the ring.
   Status run_key_split(uint32_t layer, uint64_t start, std::size_t rows, const float* qkv, float* attention,
                        uint64_t keys_end);
   static constexpr std::size_t kMaxWorkers = 64;
@@ -170,8 +170,9 @@ class WorkerRing {
   static void split_chunks_item(void* ctx, std::size_t worker);
   static void split_merge_item(void* ctx, std::size_t part);
   Status split_chunk(Split& sp, std::size_t worker, uint64_t chunk);
-  // A streaming round's chunk of nk keys from key0: every row and head, the chunk as stored.
-  Status stream_chunk(Split& sp, std::size_t worker, uint64_t key0, std::size_t nk, bool masked);
+  // A streaming round's chunks [c0, c1) of kv head g: every row and query head of g,
+  // each chunk as stored.
+  Status stream_head(Split& sp, std::size_t worker, std::size_t g, uint64_t c0, uint64_t c1);
 
   struct Round {
     WorkerRing* self;

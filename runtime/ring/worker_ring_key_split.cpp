@@ -1,10 +1,14 @@
 // The key split for short rounds: see WorkerRing::run_key_split.
 //
-// Worker w takes KV chunks w, w + P, w + 2P, ... of the visible history for every
-// row of the round, and keeps its own running outputs and softmax state. A round of
-// at most kStreamRows rows (a token or a few appended) runs the streaming kernel
-// (kernels/attention_row.hpp) per row and head on the chunk as the store keeps it,
-// f16 and int8 widened as they are loaded, so the append reads each KV byte once;
+// Worker w takes the w-th of P contiguous shares of the visible history's KV chunks
+// for every row of the round, and keeps its own running outputs and softmax state. A
+// round of at most kStreamRows rows (a token or a few appended) runs the streaming
+// kernel (kernels/attention_row.hpp) per row and head on the chunk as the store
+// keeps it, f16 and int8 widened as they are loaded, so the append reads each KV
+// byte once; it goes through its share one kv head at a time, so each head's keys
+// and values are two long runs (a memory store keeps consecutive chunks adjacent)
+// that the hardware prefetchers follow (a burst of software prefetches for the next
+// chunk was slower: they hold the line fill buffers the loads need);
 // a longer round transposes its queries once into blocks of kAttentionBlockRows
 // (shared by the workers) and runs the fused block kernel on the chunk read as
 // float32. Nothing is packed or created per chunk. At the end the workers' states
@@ -26,40 +30,31 @@ void WorkerRing::split_setup_item(void* ctx, std::size_t w) {
   std::memset(b.output_t, 0, (sp.streaming ? sp.rows * H : self.query_blocks_floats(sp.rows)) * sizeof(float));
 }
 
-Status WorkerRing::stream_chunk(Split& sp, std::size_t w, uint64_t key0, std::size_t nk, bool masked) {
-  // This worker's next chunk, head by head, is fetched while this one is computed.
-  const uint64_t next = key0 + static_cast<uint64_t>(g_.workers) * g_.chunk;
-  const std::size_t next_n = next < sp.end ? static_cast<std::size_t>(sp.end - next < g_.chunk ? sp.end - next : g_.chunk) : 0;
-  const std::size_t D = g_.head_dim, heads = g_.heads, H = heads * D, M = state_rows();
+Status WorkerRing::stream_head(Split& sp, std::size_t w, std::size_t g, uint64_t c0, uint64_t c1) {
+  const std::size_t C = g_.chunk, D = g_.head_dim, heads = g_.heads, H = heads * D, M = state_rows();
   const std::size_t group = heads / g_.kv_heads;
   RingWorkerBuffers& b = buffers_[w];
   AttentionRow r{};
-  r.keys = nk;
   r.dim = D;
   r.exp_scale = rule_.exp_scale();
   r.softcap = rule_.softcap;
   r.softcap_inner = rule_.softcap_inner();
   r.scratch = b.scores;
-  // Each row's keys of the chunk, the same for every kv head.
-  uint32_t lo[kStreamRows], hi[kStreamRows];
-  for (std::size_t q = 0; q < sp.rows; ++q) {
-    lo[q] = 0;
-    hi[q] = static_cast<uint32_t>(nk);
-    if (masked) chunk_key_range(sp.lo[q], sp.hi[q], key0, nk, &lo[q], &hi[q]);
-  }
   float* scratch = slots_[w].scratch;
-  for (std::size_t g = 0; g < g_.kv_heads; ++g) {
+  const uint32_t head = static_cast<uint32_t>(g);
+  for (uint64_t c = c0; c < c1; ++c) {
+    const uint64_t key0 = c * C;
+    const std::size_t nk = static_cast<std::size_t>(sp.end - key0 < C ? sp.end - key0 : C);
+    // A chunk every query sees whole needs no mask (most of the history).
+    const bool masked = !(key0 >= sp.all_lo && key0 + nk <= sp.all_hi);
+    r.keys = nk;
+    RINGRT_RETURN_IF_ERROR(store_->read_stored(sp.layer, head, KvKind::kKey, key0, nk, scratch, &r.k));
     RINGRT_RETURN_IF_ERROR(
-        store_->read_stored(sp.layer, static_cast<uint32_t>(g), KvKind::kKey, key0, nk, scratch, &r.k));
-    RINGRT_RETURN_IF_ERROR(store_->read_stored(sp.layer, static_cast<uint32_t>(g), KvKind::kValue, key0, nk,
-                                               scratch + g_.read_floats(), &r.vt));
-    if (next_n > 0) {
-      store_->prefetch(sp.layer, static_cast<uint32_t>(g), KvKind::kKey, next, next_n);
-      store_->prefetch(sp.layer, static_cast<uint32_t>(g), KvKind::kValue, next, next_n);
-    }
+        store_->read_stored(sp.layer, head, KvKind::kValue, key0, nk, scratch + g_.read_floats(), &r.vt));
     for (std::size_t q = 0; q < sp.rows; ++q) {
-      r.lo = lo[q];
-      r.hi = hi[q];
+      r.lo = 0;
+      r.hi = static_cast<uint32_t>(nk);
+      if (masked) chunk_key_range(sp.lo[q], sp.hi[q], key0, nk, &r.lo, &r.hi);
       if (r.lo >= r.hi) continue;
       for (std::size_t j = g * group; j < (g + 1) * group; ++j) {
         r.q = sp.qkv + q * g_.qkv_stride + j * D;
@@ -83,7 +78,6 @@ Status WorkerRing::split_chunk(Split& sp, std::size_t w, uint64_t chunk) {
   // A chunk every query sees whole needs no mask (most of the history); else each
   // row's keys of the chunk, and which blocks have a row that sees any.
   const bool masked = !(key0 >= sp.all_lo && key0 + nk <= sp.all_hi);
-  if (sp.streaming) return stream_chunk(sp, w, key0, nk, masked);
   uint32_t lo[kKeySplitRows], hi[kKeySplitRows];
   bool block_sees[kKeySplitRows / B + 1] = {};
   for (std::size_t q = 0; q < R; ++q) {
@@ -121,12 +115,19 @@ Status WorkerRing::split_chunk(Split& sp, std::size_t w, uint64_t chunk) {
 
 // Worker w's chunks, one after another: the workers need not keep step (they share
 // nothing until the merge), so a round costs three thread-pool dispatches, not one
-// per chunk step.
+// per chunk step. A streaming round takes them one kv head at a time.
 void WorkerRing::split_chunks_item(void* ctx, std::size_t w) {
   Split& sp = *static_cast<Split*>(ctx);
-  for (uint64_t i = w; i < sp.chunks && sp.status[w].ok(); i += sp.self->g_.workers) {
-    sp.status[w] = sp.self->split_chunk(sp, w, sp.chunk0 + i);
+  WorkerRing& self = *sp.self;
+  const uint64_t P = self.g_.workers;
+  const uint64_t c0 = sp.chunk0 + sp.chunks * w / P, c1 = sp.chunk0 + sp.chunks * (w + 1) / P;
+  if (sp.streaming) {
+    for (std::size_t g = 0; g < self.g_.kv_heads && sp.status[w].ok(); ++g) {
+      sp.status[w] = self.stream_head(sp, w, g, c0, c1);
+    }
+    return;
   }
+  for (uint64_t c = c0; c < c1 && sp.status[w].ok(); ++c) sp.status[w] = self.split_chunk(sp, w, c);
 }
 
 // Merges the workers' states for the rows of one part (parts cover [0, rows)).
