@@ -207,8 +207,8 @@ void case_kvdtype(Context& ctx) {
     ctx.results.kv_dtype_append[static_cast<int>(dtype)] = {r.values[0], floor};
     t.add({ringrt::kv_dtype_name(dtype), mib(r.values[2]), fixed(r.values[0] * 1e3, 2),
            floor > 0 ? fmt("%.2fx", r.values[0] / floor) : "-", fmt("%.2fx", f32_one / r.values[0]),
-           floor > 0 ? fmt("%.2fx", f32_floor / floor) : "-", s.ok() ? fixed(s.values[0] * 1e3, 2) : "-", fixed(r.values[1] * 1e3, 2),
-           fmt("%.2fx", f32_block / r.values[1])});
+           floor > 0 ? fmt("%.2fx", f32_floor / floor) : "-", s.ok() ? fixed(s.values[0] * 1e3, 2) : "-",
+           fixed(r.values[1] * 1e3, 2), fmt("%.2fx", f32_block / r.values[1])});
   }
   t.note("x floor = 1-token time / ((KV bytes + model file bytes) / 2-thread read bandwidth of 8a);");
   t.note("at 256 = the 1-token append at a history of one chunk (the cost that does not grow with it);");

@@ -135,8 +135,9 @@ class MemoryKvStore final : public KvStore {
   }
   uint8_t* head_base(uint32_t layer, KvKind kind, uint32_t head) const;
   float* head_scales(uint32_t layer, KvKind kind, uint32_t head) const;
-  // The width of the Vᵀ block holding `slot`: C, or the positions left in the last.
-  uint64_t value_block_width(uint64_t slot) const;
+  // The width of the Vᵀ block that begins at slot `block_start` (a multiple of C):
+  // C, or the positions left in the last.
+  uint64_t value_block_width(uint64_t block_start) const;
   KvGeometry g_;
   uint8_t* data_;
 };

@@ -23,9 +23,8 @@ uint8_t* MemoryKvStore::head_base(uint32_t layer, KvKind kind, uint32_t head) co
   return data_ + head_index(layer, kind, head) * per_head;
 }
 
-uint64_t MemoryKvStore::value_block_width(uint64_t slot) const {
-  const uint64_t first = slot / g_.chunk * g_.chunk;
-  return g_.capacity - first < g_.chunk ? g_.capacity - first : g_.chunk;
+uint64_t MemoryKvStore::value_block_width(uint64_t block_start) const {
+  return g_.capacity - block_start < g_.chunk ? g_.capacity - block_start : g_.chunk;
 }
 
 float* MemoryKvStore::head_scales(uint32_t layer, KvKind kind, uint32_t head) const {
@@ -53,7 +52,7 @@ Status MemoryKvStore::write(uint32_t layer, uint64_t start, std::size_t rows, co
     // Row r's value: column (first + r) mod C of its chunk's Vᵀ block.
     auto value_column = [&](std::size_t r, std::size_t* stride) {
       const uint64_t slot = first + r, block = slot / g_.chunk * g_.chunk;
-      *stride = static_cast<std::size_t>(value_block_width(slot));
+      *stride = static_cast<std::size_t>(value_block_width(block));
       return v_base + (block * D + (slot - block)) * eb;
     };
     std::size_t v_stride;

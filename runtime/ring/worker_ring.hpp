@@ -165,6 +165,12 @@ class WorkerRing {
     uint64_t all_lo, all_hi;                         // keys every query sees: [all_lo, all_hi)
     bool streaming;                                  // rows <= kStreamRows: the streaming kernel
     Status status[kMaxWorkers];                      // per worker, first failure
+    // The keys of the chunk from key0 (chunks of C), and whether some query sees
+    // only part of them (else every query sees the whole chunk: most of the history).
+    std::size_t keys_from(uint64_t key0, std::size_t C) const {
+      return static_cast<std::size_t>(end - key0 < C ? end - key0 : C);
+    }
+    bool masks(uint64_t key0, std::size_t nk) const { return !(key0 >= all_lo && key0 + nk <= all_hi); }
   };
   static void split_setup_item(void* ctx, std::size_t worker);
   static void split_chunks_item(void* ctx, std::size_t worker);

@@ -44,9 +44,8 @@ Status WorkerRing::stream_head(Split& sp, std::size_t w, std::size_t g, uint64_t
   const uint32_t head = static_cast<uint32_t>(g);
   for (uint64_t c = c0; c < c1; ++c) {
     const uint64_t key0 = c * C;
-    const std::size_t nk = static_cast<std::size_t>(sp.end - key0 < C ? sp.end - key0 : C);
-    // A chunk every query sees whole needs no mask (most of the history).
-    const bool masked = !(key0 >= sp.all_lo && key0 + nk <= sp.all_hi);
+    const std::size_t nk = sp.keys_from(key0, C);
+    const bool masked = sp.masks(key0, nk);
     r.keys = nk;
     RINGRT_RETURN_IF_ERROR(store_->read_stored(sp.layer, head, KvKind::kKey, key0, nk, scratch, &r.k));
     RINGRT_RETURN_IF_ERROR(
@@ -74,10 +73,9 @@ Status WorkerRing::split_chunk(Split& sp, std::size_t w, uint64_t chunk) {
   const std::size_t R = sp.rows, group = heads / g_.kv_heads;
   RingWorkerBuffers& b = buffers_[w];
   const uint64_t key0 = chunk * C;
-  const std::size_t nk = static_cast<std::size_t>(sp.end - key0 < C ? sp.end - key0 : C);
-  // A chunk every query sees whole needs no mask (most of the history); else each
-  // row's keys of the chunk, and which blocks have a row that sees any.
-  const bool masked = !(key0 >= sp.all_lo && key0 + nk <= sp.all_hi);
+  const std::size_t nk = sp.keys_from(key0, C);
+  // A masked chunk: each row's keys of it, and which blocks have a row that sees any.
+  const bool masked = sp.masks(key0, nk);
   uint32_t lo[kKeySplitRows], hi[kKeySplitRows];
   bool block_sees[kKeySplitRows / B + 1] = {};
   for (std::size_t q = 0; q < R; ++q) {
