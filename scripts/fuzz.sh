@@ -3,7 +3,7 @@
 # included) and UndefinedBehaviorSanitizer, each target for SECONDS:
 #   rrt (.rrt verifier + Model::load), safetensors, config (JSON options), npy,
 #   kv_header (KV file store header on resume)      -- tests/fuzz/
-# Installs clang and its runtime from Debian, builds build-fuzz/ (clang), writes the
+# Installs clang and its runtimes from Debian, builds build-fuzz/ (clang), writes the
 # seed corpus (valid files of tiny models), replays tests/fuzz/regressions/, fuzzes,
 # and prints per target the executions and the corpus size. Exits non-zero on any
 # crash, leak, timeout or sanitizer report; the reproducer is left in
@@ -17,19 +17,7 @@ targets=${FUZZ_TARGETS:-rrt safetensors config npy kv_header}
 build=${FUZZ_BUILD_DIR:-build-fuzz}
 jobs=$(nproc)
 
-scripts/install-deps.sh
-fuzz_packages=(clang libclang-rt-14-dev)
-missing=()
-for p in "${fuzz_packages[@]}"; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
-done
-if [ ${#missing[@]} -gt 0 ]; then
-  sudo=""
-  [ "$(id -u)" -ne 0 ] && sudo="sudo"
-  echo "fuzz: installing ${missing[*]}"
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q --no-install-recommends "${missing[@]}" ||
-    { $sudo apt-get update -q && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q --no-install-recommends "${missing[@]}"; }
-fi
+scripts/install-deps.sh clang
 
 CC=clang CXX=clang++ cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DRINGRT_FUZZ=ON \
   -DRINGRT_SANITIZE=address,undefined -DRINGRT_BUILD_BENCH=OFF -DRINGRT_BUILD_EXAMPLES=OFF >/dev/null

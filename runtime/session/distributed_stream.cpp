@@ -102,7 +102,8 @@ Status Distributed::scatter_input(const float* x, uint64_t start, std::size_t to
       const ShardSlice slice = shard_slice(schedule_, q, start, tokens);
       if (slice.rows > 0) RINGRT_RETURN_IF_ERROR(transport_->send(q, x + (slice.begin - start) * E, slice.rows * row_bytes));
     }
-    *rows_out = x + (mine.begin - start) * E;
+    // (A rank with no rows of this round points at x itself: mine.begin may precede start.)
+    *rows_out = mine.rows > 0 ? x + (mine.begin - start) * E : x;
   } else if (mine.rows > 0) {
     float* staged = s_.layers.input();
     RINGRT_RETURN_IF_ERROR(transport_->recv(0, staged, mine.rows * row_bytes));

@@ -45,7 +45,7 @@ for m in "${!below[@]}"; do
       printf '#include "%s"\n' "$name" >"$probe/probe.cpp"
       if "$cxx" -std=c++17 -E -o /dev/null "${flags[@]}" "$probe/probe.cpp" 2>"$probe/err"; then
         got=visible
-      elif grep -q "$name: No such file" "$probe/err"; then
+      elif grep -q -e "$name: No such file" -e "'$name' file not found" "$probe/err"; then  # GCC, clang
         got=hidden
       else
         echo "FAIL: $m including $other/$name: neither found nor missing:"; cat "$probe/err"

@@ -100,7 +100,7 @@ struct KvIntegrity : ::testing::Test {
   TestModel m;
   std::vector<float> x;
   SessionOptions o;
-  const Layout at;
+  const Layout at{};
 };
 
 TEST_F(KvIntegrity, DamagedCommittedDataIsRefusedAndAnUndamagedStoreResumes) {
