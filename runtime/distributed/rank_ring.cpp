@@ -87,6 +87,7 @@ Status RankRing::run(uint32_t layer, uint64_t start, uint64_t tokens) {
     if (chunks > rounds) rounds = chunks;
   }
   const std::size_t bytes = message_floats_ * sizeof(float);
+  if (my_shared > 0) store_->will_read(layer, 0, my_shared);  // fill_own() reads chunks 0, 1, ...
   int prev = -1;  // buffer received by the last hop, to use (and forward) now
   for (uint64_t t = 0; t < rounds * (R - 1); ++t) {
     const uint64_t k = t / (R - 1);

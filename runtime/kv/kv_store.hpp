@@ -88,6 +88,14 @@ class KvStore {
   // Records that positions [0, length) are complete in every layer. A store that
   // persists (the file store) makes this the point a resumed stream continues from.
   virtual Status commit(uint64_t length) = 0;
+  // A hint: chunks of `layer` from position `first` (a chunk start) up to `end` are read
+  // next, in order. A store that reads a file asks the kernel for the first of them
+  // (each read then asks for one more ahead); a store in memory has nothing to do.
+  virtual void will_read(uint32_t layer, uint64_t first, uint64_t end) const {
+    (void)layer;
+    (void)first;
+    (void)end;
+  }
 };
 
 // Every layer's KV in one layer of `inner`: a bidirectional model runs layer by
@@ -107,6 +115,7 @@ class OneLayerKvStore final : public KvStore {
     return inner_->read_stored(0, head, kind, start, n, scratch, out);
   }
   Status commit(uint64_t length) override { return inner_->commit(length); }
+  void will_read(uint32_t, uint64_t first, uint64_t end) const override { inner_->will_read(0, first, end); }
 
  private:
   KvStore* inner_;

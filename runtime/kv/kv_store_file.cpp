@@ -63,15 +63,26 @@ uint64_t FileKvStore::checksum_at(uint32_t layer, uint64_t position) const {
   return kHeaderBytes + slot / C * block_bytes(g_) + data + (layer * C + slot % C) * sizeof(uint64_t);
 }
 
+void FileKvStore::advise_block(uint32_t layer, uint64_t pos) const {
+  if (!g_.window_buffer && pos >= g_.capacity) return;
+  const uint64_t layer_bytes = 2 * static_cast<uint64_t>(g_.heads) * region_bytes(g_);
+  (void)posix_fadvise(fd_, static_cast<off_t>(region(layer, KvKind::kKey, 0, pos)), static_cast<off_t>(layer_bytes),
+                      POSIX_FADV_WILLNEED);  // a hint: a failure changes nothing
+}
+
 void FileKvStore::read_ahead(uint32_t layer, uint64_t start) const {
-  if (readahead_ == 0) return;
-  const uint64_t C = g_.chunk, layer_bytes = 2 * static_cast<uint64_t>(g_.heads) * region_bytes(g_);
-  const uint64_t first = start == 0 ? 1 : readahead_;
-  for (uint64_t ahead = first; ahead <= readahead_; ++ahead) {
-    const uint64_t pos = start + ahead * C;
-    if (!g_.window_buffer && pos >= g_.capacity) break;
-    (void)posix_fadvise(fd_, static_cast<off_t>(region(layer, KvKind::kKey, 0, pos)), static_cast<off_t>(layer_bytes),
-                        POSIX_FADV_WILLNEED);  // a hint: a failure changes nothing
+  if (readahead_ > 0) advise_block(layer, start + static_cast<uint64_t>(readahead_) * g_.chunk);
+}
+
+// The chunk at `first` and the readahead_ - 1 after it: the read of each chunk then
+// asks for the one readahead_ chunks after it (read_ahead()), so a run of reads that
+// starts anywhere (a worker's share of the keys, a window's first visible chunk) has
+// the whole window on its way from its first read.
+void FileKvStore::will_read(uint32_t layer, uint64_t first, uint64_t end) const {
+  for (uint64_t i = 0; i < readahead_; ++i) {
+    const uint64_t pos = first + i * g_.chunk;
+    if (pos >= end) break;
+    advise_block(layer, pos);
   }
 }
 

@@ -22,7 +22,9 @@
 //
 // Reads overlap with compute: reading a layer's chunk asks the kernel (posix_fadvise
 // WILLNEED) for the same layer's regions kReadaheadChunks blocks ahead, which the
-// kernel's own readahead does not follow (a layer is one stripe of every block).
+// kernel's own readahead does not follow (a layer is one stripe of every block), and
+// will_read() asks for the first kReadaheadChunks blocks of a run of reads wherever
+// it starts (each worker's share of the keys, a window's first visible chunk).
 // RINGRT_KV_READAHEAD=N in the environment sets the depth (0: off; at most 64).
 //
 // open() locks the file for the store's life (store_lock.hpp), so one session at a
@@ -74,6 +76,8 @@ class FileKvStore final : public KvStore {
   Status read_stored(uint32_t layer, uint32_t head, KvKind kind, uint64_t start, std::size_t n, float* scratch,
                      KvChunkView* out) override;
   Status commit(uint64_t length) override;
+  // POSIX_FADV_WILLNEED on `layer`'s regions of the first readahead_ chunks of [first, end).
+  void will_read(uint32_t layer, uint64_t first, uint64_t end) const override;
 
   // Bytes the file occupies on its device now (allocated blocks).
   uint64_t disk_bytes() const;
@@ -104,8 +108,10 @@ class FileKvStore final : public KvStore {
   Status verify(uint64_t first, uint64_t end);
   Status write_header(uint64_t committed);
   // Asks the kernel for `layer`'s regions of the block readahead_ chunks after `start`
-  // (and of the ones before it, when `start` is the first chunk).
+  // (the run's first blocks: will_read()).
   void read_ahead(uint32_t layer, uint64_t start) const;
+  // One block's regions of `layer`, the block holding position `pos`.
+  void advise_block(uint32_t layer, uint64_t pos) const;
 
   KvGeometry g_;
   float* staging_;

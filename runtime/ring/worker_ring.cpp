@@ -265,6 +265,8 @@ Status WorkerRing::attend_local() {
     const uint64_t worker_steps = rd.last_chunk[w] - rd.chunk0 + (rd.active - 1 - w) + 1;
     if (worker_steps > steps) steps = worker_steps;
   }
+  const uint64_t run_end = (rd.chunk0 + rd.chunks) * g_.chunk;
+  store_->will_read(rd.layer, rd.chunk0 * g_.chunk, run_end < rd.end ? run_end : rd.end);
   // Prologue prepares chunk 0, then every step uses the ring and prepares the next.
   rd.step = UINT64_MAX;
   threads_->parallel_for(rd.active, step_item, &rd);

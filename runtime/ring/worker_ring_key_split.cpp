@@ -119,6 +119,8 @@ void WorkerRing::split_chunks_item(void* ctx, std::size_t w) {
   WorkerRing& self = *sp.self;
   const uint64_t P = self.g_.workers;
   const uint64_t c0 = sp.chunk0 + sp.chunks * w / P, c1 = sp.chunk0 + sp.chunks * (w + 1) / P;
+  const uint64_t share_end = c1 * self.g_.chunk < sp.end ? c1 * self.g_.chunk : sp.end;
+  if (c0 < c1) self.store_->will_read(sp.layer, c0 * self.g_.chunk, share_end);
   if (sp.streaming) {
     for (std::size_t g = 0; g < self.g_.kv_heads && sp.status[w].ok(); ++g) {
       sp.status[w] = self.stream_head(sp, w, g, c0, c1);
