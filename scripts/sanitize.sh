@@ -38,5 +38,5 @@ if [ "$which" = tsan ] || [ "$which" = both ]; then
   # The threaded suites: everything that creates a session (ring workers + XNNPACK threads).
   TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \
     ctest --test-dir build-tsan --output-on-failure \
-      -R '^(Exactness|Determinism|Streaming|BadInput|CApi|FileStore|KvLock|KvIntegrity|CliRun|PlanBound|Distributed|Variants|WindowStream|Bidirectional|RingBalance|Status|NonFinite|NonFiniteWeights|MaskedValues|KvDtypeStores|KvDtypeModels)\.'
+      -R '^(Exactness|Determinism|Streaming|BadInput|CApi|FileStore|KvLock|KvIntegrity|CliRun|PlanBound|Distributed|Variants|WindowStream|Bidirectional|RingBalance|RingReadRuns|Status|NonFinite|NonFiniteWeights|MaskedValues|KvDtypeStores|KvDtypeModels)\.'
 fi

@@ -3,7 +3,8 @@
 // reference, for causal and windowed masks, grouped-query heads, soft caps and
 // sinks, rounds of any size and 1-3 workers; striped rows balance the causal work
 // (counted per worker: (row, key) pairs); sessions (contiguous rows) match
-// the model reference.
+// the model reference. The runs of chunk reads the ring announces to the store
+// (KvStore::will_read) are the chunks it then reads.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -13,6 +14,8 @@
 #include <cstdlib>
 #include <cstring>
 #include <memory>
+#include <mutex>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -169,6 +172,25 @@ class SchedulerRig {
   }
 
   WorkerRing& ring() { return ring_; }
+  KvStore* store() { return store_.get(); }
+  // The ring reads through `store` from now on (a wrapper of store()).
+  void read_through(KvStore* store) {
+    const RingGeometry rg{g_.workers, g_.chunk, g_.heads, g_.kv_heads, g_.head_dim, static_cast<uint32_t>(W_)};
+    ring_.bind(rg, rule_, sinks_.empty() ? nullptr : sinks_.data(), buffers_->slots(), buffers_->workers(),
+               buffers_->queries(), store, &threads_);
+  }
+  // One round of rows [start, start + rows) (at most workers * chunk), keys [0, start +
+  // rows): through WorkerRing::run (the key split, up to kKeySplitRows rows), or
+  // always the query ring.
+  Status run_rows(uint64_t start, std::size_t rows, bool query_ring) {
+    std::vector<float> attention(rows * g_.heads * g_.head_dim);
+    const float* qkv = qkv_ + start * W_;
+    if (!query_ring) return ring_.run(0, start, rows, qkv, attention.data(), start + rows);
+    Status st = ring_.begin_round(0, start, rows, qkv, attention.data(), start + rows);
+    if (st.ok()) st = ring_.attend_local();
+    if (st.ok()) ring_.finish_round();
+    return st;
+  }
 
  private:
   float* floats(std::size_t n) { return reinterpret_cast<float*>(bytes_of(n * sizeof(float))); }
@@ -428,6 +450,105 @@ TEST(RingBalance, SessionsMatchTheReference) {
     }
     std::printf("[ balance ] session %-24s T = %zu, 1-3 workers: max |err| vs reference = %.3g\n", md.name, T,
                 worst);
+  }
+}
+
+// Forwards to a store and records, per round, the runs announced by will_read() and
+// the first position of every chunk read.
+class ReadRunRecorder final : public KvStore {
+ public:
+  explicit ReadRunRecorder(KvStore* inner) : inner_(inner) {}
+  Status write(uint32_t layer, uint64_t start, std::size_t rows, const float* qkv, std::size_t stride) override {
+    return inner_->write(layer, start, rows, qkv, stride);
+  }
+  Status read(uint32_t layer, uint32_t head, KvKind kind, uint64_t start, std::size_t n, float* scratch,
+              KvView* out) override {
+    note_read(start);
+    return inner_->read(layer, head, kind, start, n, scratch, out);
+  }
+  Status read_stored(uint32_t layer, uint32_t head, KvKind kind, uint64_t start, std::size_t n, float* scratch,
+                     KvChunkView* out) override {
+    note_read(start);
+    return inner_->read_stored(layer, head, kind, start, n, scratch, out);
+  }
+  Status commit(uint64_t length) override { return inner_->commit(length); }
+  void will_read(uint32_t, uint64_t first, uint64_t end) const override {
+    std::lock_guard<std::mutex> lock(mu_);
+    runs_.push_back({first, end});
+  }
+
+  void clear() {
+    runs_.clear();
+    reads_.clear();
+  }
+  // The chunk starts of the announced runs, in chunks of C; false if two runs overlap
+  // or one starts off a chunk boundary.
+  bool announced(uint64_t C, std::set<uint64_t>* chunks) const {
+    for (const auto& [first, end] : runs_) {
+      if (first % C != 0 || end <= first) return false;
+      for (uint64_t p = first; p < end; p += C) {
+        if (!chunks->insert(p).second) return false;
+      }
+    }
+    return true;
+  }
+  const std::set<uint64_t>& reads() const { return reads_; }
+  std::size_t runs() const { return runs_.size(); }
+
+ private:
+  void note_read(uint64_t start) {
+    std::lock_guard<std::mutex> lock(mu_);
+    reads_.insert(start);
+  }
+  KvStore* inner_;
+  mutable std::mutex mu_;
+  mutable std::vector<std::pair<uint64_t, uint64_t>> runs_;
+  std::set<uint64_t> reads_;
+};
+
+std::string positions(const std::set<uint64_t>& s) {
+  std::string out;
+  for (uint64_t p : s) out += (out.empty() ? "" : " ") + std::to_string(p);
+  return "{" + out + "}";
+}
+
+// Each round announces, before reading them, exactly the chunks it reads, as
+// disjoint runs from a chunk start: the key split one run per worker's share (the
+// file store's readahead then starts at every share, not only at chunk 0), the query
+// ring one run per round, a window's rounds from its first visible chunk.
+TEST(RingReadRuns, EveryRoundAnnouncesExactlyTheChunksItReads) {
+  const uint32_t N = 4, D = 8, C = 16;
+  const uint64_t T = 123;
+  for (const AttentionRule& rule : {make_rule(true, 0, 0, D), make_rule(true, 21, 0, D)}) {
+    for (uint32_t P : {1u, 2u, 3u}) {
+      SchedulerRig rig;
+      rig.init(Geometry{P, C, N, 2, D}, rule, false, T, 5 + P);
+      ReadRunRecorder recorder(rig.store());
+      rig.read_through(&recorder);
+      // Key-split rounds (1 row, a few, a full round), then query-ring rounds.
+      struct RoundCase {
+        uint64_t start;
+        std::size_t rows;
+        bool query_ring;
+      };
+      const std::size_t full = static_cast<std::size_t>(P) * C;
+      for (const RoundCase& rc : {RoundCase{0, 1, false}, RoundCase{9, 1, false}, RoundCase{122, 1, false},
+                                  RoundCase{57, 5, false}, RoundCase{40, full, false}, RoundCase{0, full, true},
+                                  RoundCase{40, full, true}, RoundCase{71, full - 3, true}}) {
+        recorder.clear();
+        const Status st = rig.run_rows(rc.start, rc.rows, rc.query_ring);
+        ASSERT_TRUE(st.ok()) << st.message();
+        std::set<uint64_t> announced;
+        const std::string what = std::string(rule.window ? "window 21" : "causal") + ", " + std::to_string(P) +
+                                 " workers, rows [" + std::to_string(rc.start) + ", +" + std::to_string(rc.rows) +
+                                 (rc.query_ring ? "), query ring" : "), key split");
+        EXPECT_TRUE(recorder.announced(C, &announced)) << what << ": overlapping or misaligned runs";
+        EXPECT_EQ(announced, recorder.reads()) << what << ": announced " << positions(announced) << ", read "
+                                               << positions(recorder.reads());
+        EXPECT_GE(recorder.runs(), 1u) << what;
+        EXPECT_LE(recorder.runs(), rc.query_ring ? 1u : P) << what;
+      }
+    }
   }
 }
 
