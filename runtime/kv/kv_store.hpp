@@ -91,11 +91,7 @@ class KvStore {
   // A hint: chunks of `layer` from position `first` (a chunk start) up to `end` are read
   // next, in order. A store that reads a file asks the kernel for the first of them
   // (each read then asks for one more ahead); a store in memory has nothing to do.
-  virtual void will_read(uint32_t layer, uint64_t first, uint64_t end) const {
-    (void)layer;
-    (void)first;
-    (void)end;
-  }
+  virtual void will_read(uint32_t /*layer*/, uint64_t /*first*/, uint64_t /*end*/) const {}
 };
 
 // Every layer's KV in one layer of `inner`: a bidirectional model runs layer by

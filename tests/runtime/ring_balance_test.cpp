@@ -58,7 +58,7 @@ class SchedulerRig {
     ASSERT_TRUE(ensure_xnnpack_initialized().ok());
     const std::size_t P = g.workers, C = g.chunk, N = g.heads, G = g.kv_heads, D = g.head_dim;
     W_ = (N + 2 * G) * D;
-    const RingGeometry rg{g.workers, g.chunk, g.heads, g.kv_heads, g.head_dim, static_cast<uint32_t>(W_)};
+    const RingGeometry rg = ring_geometry();
     WorkerRingSizes sizes;
     ASSERT_TRUE(size_worker_ring(rg, &sizes).ok());
     const WorkerRingMemory memory{bytes_of(sizes.scores), bytes_of(sizes.softmax), bytes_of(sizes.queries),
@@ -86,8 +86,7 @@ class SchedulerRig {
       for (std::size_t j = 0; j < N; ++j) sinks_.push_back(0.25f * static_cast<float>(j) - 0.3f);
     }
     rule_ = rule;
-    ring_.bind(rg, rule, sinks ? sinks_.data() : nullptr, buffers_->slots(), buffers_->workers(),
-               buffers_->queries(), store_.get(), &threads_);
+    read_through(store_.get());
     ready_ = true;
   }
 
@@ -173,10 +172,9 @@ class SchedulerRig {
 
   WorkerRing& ring() { return ring_; }
   KvStore* store() { return store_.get(); }
-  // The ring reads through `store` from now on (a wrapper of store()).
+  // The ring reads through `store` from now on (store(), or a wrapper of it).
   void read_through(KvStore* store) {
-    const RingGeometry rg{g_.workers, g_.chunk, g_.heads, g_.kv_heads, g_.head_dim, static_cast<uint32_t>(W_)};
-    ring_.bind(rg, rule_, sinks_.empty() ? nullptr : sinks_.data(), buffers_->slots(), buffers_->workers(),
+    ring_.bind(ring_geometry(), rule_, sinks_.empty() ? nullptr : sinks_.data(), buffers_->slots(), buffers_->workers(),
                buffers_->queries(), store, &threads_);
   }
   // One round of rows [start, start + rows) (at most workers * chunk), keys [0, start +
@@ -193,6 +191,9 @@ class SchedulerRig {
   }
 
  private:
+  RingGeometry ring_geometry() const {
+    return RingGeometry{g_.workers, g_.chunk, g_.heads, g_.kv_heads, g_.head_dim, static_cast<uint32_t>(W_)};
+  }
   float* floats(std::size_t n) { return reinterpret_cast<float*>(bytes_of(n * sizeof(float))); }
   uint8_t* bytes_of(std::size_t n) {
     blocks_.push_back(aligned_block(n));
