@@ -4,8 +4,9 @@
 // short round (a token or a few being appended) reads every KV byte once and
 // decodes nothing into a buffer. The head dimension runs along the vector lanes:
 // the scores are dot products of the query with N key rows at a time, the P·V dot
-// products of the probabilities with N rows of Vᵀ at a time, each group's N
-// accumulators summed across lanes in one transposing reduction.
+// products of the probabilities with N rows of Vᵀ at a time, the rows of a group
+// read one after another in address order and their N accumulators summed across
+// lanes in one transposing reduction.
 //
 // Written once for any vector width (attention_row_impl.hpp) and compiled for the
 // same instruction sets as the block kernel (attention_block.hpp), whose dispatcher

@@ -67,25 +67,34 @@ inline F reduce_lanes(F* a) {
   return a[0];
 }
 
+// The lanes of row · x over its first `full` elements (a multiple of N): two
+// accumulators, so two FMA chains are in flight.
+template <typename F, typename Ld, typename T>
+inline F dot_row(const T* row, const float* x, std::size_t full) {
+  constexpr std::size_t N = sizeof(F) / sizeof(float);
+  F a0 = {}, a1 = {};
+  std::size_t e = 0;
+  for (; e + 2 * N <= full; e += 2 * N) {
+    a0 += Ld::load(row + e) * load_v<F>(x + e);
+    a1 += Ld::load(row + e + N) * load_v<F>(x + e + N);
+  }
+  if (e < full) a0 += Ld::load(row + e) * load_v<F>(x + e);
+  return a0 + a1;
+}
 // out[t] = sum over e < len of x[e] * rows[t * stride + e], for t < count <= N.
+// The rows are walked one after another, each from its start to its end, and their
+// count sums are added across lanes together at the end: the loads go through memory
+// in address order, which the hardware prefetchers follow at the full read
+// bandwidth. Walking the N rows side by side (N streams a row stride apart, one
+// vector of each in turn) ran a 16K-history append at about half of it
+// (bench/README.md, "The streaming kernel's load order").
 template <typename F, typename I, typename Ld, typename T>
 inline void dot_rows(const T* rows, std::size_t stride, std::size_t count, const float* x, std::size_t len,
                      float* out) {
   constexpr std::size_t N = sizeof(F) / sizeof(float);
   const std::size_t full = len / N * N;
   F acc[N] = {};
-  if (count == N) {
-    for (std::size_t e = 0; e < full; e += N) {
-      const F xv = load_v<F>(x + e);
-#pragma GCC unroll 16
-      for (std::size_t t = 0; t < N; ++t) acc[t] += Ld::load(rows + t * stride + e) * xv;
-    }
-  } else {
-    for (std::size_t e = 0; e < full; e += N) {
-      const F xv = load_v<F>(x + e);
-      for (std::size_t t = 0; t < count; ++t) acc[t] += Ld::load(rows + t * stride + e) * xv;
-    }
-  }
+  for (std::size_t t = 0; t < count; ++t) acc[t] = dot_row<F, Ld>(rows + t * stride, x, full);
   alignas(64) float sums[N];
   store_v(sums, reduce_lanes<F, I>(acc));
   for (std::size_t t = 0; t < count; ++t) {
