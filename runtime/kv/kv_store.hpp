@@ -92,6 +92,13 @@ class KvStore {
   // next, in order. A store that reads a file asks the kernel for the first of them
   // (each read then asks for one more ahead); a store in memory has nothing to do.
   virtual void will_read(uint32_t /*layer*/, uint64_t /*first*/, uint64_t /*end*/) const {}
+  // The order a run of reads of every kv head takes. false: one head at a time, all
+  // its chunks before the next head's (a store in memory keeps a head's chunks
+  // adjacent: two long runs the hardware prefetchers follow). true: one chunk at a
+  // time, every head of it before the next chunk (the file store keeps a chunk's
+  // heads side by side in one block: each block is then read once, in file order,
+  // while its readahead is in the page cache, even when the history is larger).
+  virtual bool reads_chunk_major() const { return false; }
 };
 
 // Every layer's KV in one layer of `inner`: a bidirectional model runs layer by
@@ -112,6 +119,7 @@ class OneLayerKvStore final : public KvStore {
   }
   Status commit(uint64_t length) override { return inner_->commit(length); }
   void will_read(uint32_t, uint64_t first, uint64_t end) const override { inner_->will_read(0, first, end); }
+  bool reads_chunk_major() const override { return inner_->reads_chunk_major(); }
 
  private:
   KvStore* inner_;

@@ -78,6 +78,7 @@ class FileKvStore final : public KvStore {
   Status commit(uint64_t length) override;
   // POSIX_FADV_WILLNEED on `layer`'s regions of the first readahead_ chunks of [first, end).
   void will_read(uint32_t layer, uint64_t first, uint64_t end) const override;
+  bool reads_chunk_major() const override { return true; }
 
   // Bytes the file occupies on its device now (allocated blocks).
   uint64_t disk_bytes() const;

@@ -179,6 +179,8 @@ class WorkerRing {
   // A streaming round's chunks [c0, c1) of kv head g: every row and query head of g,
   // each chunk as stored.
   Status stream_head(Split& sp, std::size_t worker, std::size_t g, uint64_t c0, uint64_t c1);
+  // A streaming round's chunks [c0, c1) of every kv head, in the store's read order.
+  Status stream_share(Split& sp, std::size_t worker, uint64_t c0, uint64_t c1);
 
   struct Round {
     WorkerRing* self;

@@ -5,10 +5,12 @@
 // round of at most kStreamRows rows (a token or a few appended) runs the streaming
 // kernel (kernels/attention_row.hpp) per row and head on the chunk as the store
 // keeps it, f16 and int8 widened as they are loaded, so the append reads each KV
-// byte once; it goes through its share one kv head at a time, so each head's keys
-// and values are two long runs (a memory store keeps consecutive chunks adjacent)
-// that the hardware prefetchers follow (a burst of software prefetches for the next
-// chunk was slower: they hold the line fill buffers the loads need);
+// byte once; it goes through its share one kv head at a time over a memory store,
+// so each head's keys and values are two long runs (consecutive chunks are
+// adjacent) that the hardware prefetchers follow (a burst of software prefetches
+// for the next chunk was slower: they hold the line fill buffers the loads need),
+// and one chunk at a time over a file store (each block, every head of a chunk,
+// read once in file order: KvStore::reads_chunk_major);
 // a longer round transposes its queries once into blocks of kAttentionBlockRows
 // (shared by the workers) and runs the fused block kernel on the chunk read as
 // float32. Nothing is packed or created per chunk. At the end the workers' states
@@ -67,6 +69,19 @@ Status WorkerRing::stream_head(Split& sp, std::size_t w, std::size_t g, uint64_t
   return Status::Ok();
 }
 
+// Worker w's chunks [c0, c1) for every kv head, in the order the store reads well
+// (KvStore::reads_chunk_major).
+Status WorkerRing::stream_share(Split& sp, std::size_t w, uint64_t c0, uint64_t c1) {
+  if (store_->reads_chunk_major()) {
+    for (uint64_t c = c0; c < c1; ++c) {
+      for (std::size_t g = 0; g < g_.kv_heads; ++g) RINGRT_RETURN_IF_ERROR(stream_head(sp, w, g, c, c + 1));
+    }
+    return Status::Ok();
+  }
+  for (std::size_t g = 0; g < g_.kv_heads; ++g) RINGRT_RETURN_IF_ERROR(stream_head(sp, w, g, c0, c1));
+  return Status::Ok();
+}
+
 Status WorkerRing::split_chunk(Split& sp, std::size_t w, uint64_t chunk) {
   constexpr std::size_t B = kAttentionBlockRows;
   const std::size_t C = g_.chunk, D = g_.head_dim, heads = g_.heads, M = state_rows();
@@ -113,7 +128,7 @@ Status WorkerRing::split_chunk(Split& sp, std::size_t w, uint64_t chunk) {
 
 // Worker w's chunks, one after another: the workers need not keep step (they share
 // nothing until the merge), so a round costs three thread-pool dispatches, not one
-// per chunk step. A streaming round takes them one kv head at a time.
+// per chunk step. A streaming round takes them in the store's order (stream_share).
 void WorkerRing::split_chunks_item(void* ctx, std::size_t w) {
   Split& sp = *static_cast<Split*>(ctx);
   WorkerRing& self = *sp.self;
@@ -122,9 +137,7 @@ void WorkerRing::split_chunks_item(void* ctx, std::size_t w) {
   const uint64_t share_end = c1 * self.g_.chunk < sp.end ? c1 * self.g_.chunk : sp.end;
   if (c0 < c1) self.store_->will_read(sp.layer, c0 * self.g_.chunk, share_end);
   if (sp.streaming) {
-    for (std::size_t g = 0; g < self.g_.kv_heads && sp.status[w].ok(); ++g) {
-      sp.status[w] = self.stream_head(sp, w, g, c0, c1);
-    }
+    sp.status[w] = self.stream_share(sp, w, c0, c1);
     return;
   }
   for (uint64_t c = c0; c < c1 && sp.status[w].ok(); ++c) sp.status[w] = self.split_chunk(sp, w, c);

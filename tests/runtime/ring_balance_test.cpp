@@ -13,6 +13,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <set>
@@ -454,22 +455,23 @@ TEST(RingBalance, SessionsMatchTheReference) {
   }
 }
 
-// Forwards to a store and records, per round, the runs announced by will_read() and
-// the first position of every chunk read.
+// Forwards to a store and records, per round, the runs announced by will_read(), the
+// first position of every chunk read, and each worker's reads in order; it asks for
+// the read order `chunk_major` (KvStore::reads_chunk_major).
 class ReadRunRecorder final : public KvStore {
  public:
-  explicit ReadRunRecorder(KvStore* inner) : inner_(inner) {}
+  explicit ReadRunRecorder(KvStore* inner, bool chunk_major = false) : inner_(inner), chunk_major_(chunk_major) {}
   Status write(uint32_t layer, uint64_t start, std::size_t rows, const float* qkv, std::size_t stride) override {
     return inner_->write(layer, start, rows, qkv, stride);
   }
   Status read(uint32_t layer, uint32_t head, KvKind kind, uint64_t start, std::size_t n, float* scratch,
               KvView* out) override {
-    note_read(start);
+    note_read(start, head, kind, scratch);
     return inner_->read(layer, head, kind, start, n, scratch, out);
   }
   Status read_stored(uint32_t layer, uint32_t head, KvKind kind, uint64_t start, std::size_t n, float* scratch,
                      KvChunkView* out) override {
-    note_read(start);
+    note_read(start, head, kind, scratch);
     return inner_->read_stored(layer, head, kind, start, n, scratch, out);
   }
   Status commit(uint64_t length) override { return inner_->commit(length); }
@@ -477,10 +479,20 @@ class ReadRunRecorder final : public KvStore {
     std::lock_guard<std::mutex> lock(mu_);
     runs_.push_back({first, end});
   }
+  bool reads_chunk_major() const override { return chunk_major_; }
 
   void clear() {
     runs_.clear();
     reads_.clear();
+    sequences_.clear();
+  }
+  // Each worker's key reads (told apart by their scratch: a thread may run two
+  // workers' items), as (chunk start, kv head) in the order it made them.
+  typedef std::vector<std::pair<uint64_t, uint32_t>> Sequence;
+  std::vector<Sequence> sequences() const {
+    std::vector<Sequence> out;
+    for (const auto& [id, seq] : sequences_) out.push_back(seq);
+    return out;
   }
   // The chunk starts of the announced runs, in chunks of C; false if two runs overlap
   // or one starts off a chunk boundary.
@@ -497,11 +509,14 @@ class ReadRunRecorder final : public KvStore {
   std::size_t runs() const { return runs_.size(); }
 
  private:
-  void note_read(uint64_t start) {
+  void note_read(uint64_t start, uint32_t head, KvKind kind, const float* scratch) {
     std::lock_guard<std::mutex> lock(mu_);
     reads_.insert(start);
+    if (kind == KvKind::kKey) sequences_[scratch].push_back({start, head});
   }
   KvStore* inner_;
+  bool chunk_major_;
+  std::map<const float*, Sequence> sequences_;  // by the reader's scratch: one per worker
   mutable std::mutex mu_;
   mutable std::vector<std::pair<uint64_t, uint64_t>> runs_;
   std::set<uint64_t> reads_;
@@ -549,6 +564,47 @@ TEST(RingReadRuns, EveryRoundAnnouncesExactlyTheChunksItReads) {
         EXPECT_GE(recorder.runs(), 1u) << what;
         EXPECT_LE(recorder.runs(), rc.query_ring ? 1u : P) << what;
       }
+    }
+  }
+}
+
+// A streaming round (a 1-token append) reads each worker's share in the order its
+// store asks for: every kv head of a chunk before the next chunk for a store that
+// reads chunk-major (the file store: each block once, in file order, even when the
+// history is larger than the page cache), and one kv head's chunks before the next
+// head's otherwise (a memory store: two long runs per head).
+TEST(RingReadRuns, AStreamingRoundReadsInTheStoresOrder) {
+  const uint32_t N = 4, G = 2, D = 8, C = 16;
+  const uint64_t T = 123;
+  for (bool chunk_major : {true, false}) {
+    for (uint32_t P : {1u, 2u}) {
+      SchedulerRig rig;
+      rig.init(Geometry{P, C, N, G, D}, make_rule(true, 0, 0, D), false, T, 11 + P);
+      ReadRunRecorder recorder(rig.store(), chunk_major);
+      rig.read_through(&recorder);
+      const Status st = rig.run_rows(T - 1, 1, false);
+      ASSERT_TRUE(st.ok()) << st.message();
+      const std::string what = std::string(chunk_major ? "chunk-major" : "head-major") + " store, " +
+                               std::to_string(P) + " workers";
+      std::size_t total = 0;
+      for (const ReadRunRecorder::Sequence& seq : recorder.sequences()) {
+        total += seq.size();
+        for (std::size_t i = 1; i < seq.size(); ++i) {
+          const auto& [start, head] = seq[i];
+          const auto& [prev_start, prev_head] = seq[i - 1];
+          if (chunk_major) {
+            EXPECT_TRUE(start > prev_start || (start == prev_start && head >= prev_head))
+                << what << ": chunk " << start << " head " << head << " read after chunk " << prev_start
+                << " head " << prev_head;
+          } else {
+            EXPECT_TRUE(head > prev_head || (head == prev_head && start > prev_start))
+                << what << ": head " << head << " chunk " << start << " read after head " << prev_head
+                << " chunk " << prev_start;
+          }
+        }
+      }
+      EXPECT_EQ(recorder.sequences().size(), P) << what;   // one share per worker
+      EXPECT_EQ(total, G * ((T + C - 1) / C)) << what;  // the keys of every chunk and kv head, once
     }
   }
 }
