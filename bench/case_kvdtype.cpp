@@ -7,7 +7,6 @@
 #include <algorithm>
 #include <cstdlib>
 #include <cstring>
-#include <fcntl.h>
 #include <unistd.h>
 #include <memory>
 #include <thread>
@@ -15,6 +14,7 @@
 
 #include "cases.hpp"
 #include "child_process.hpp"
+#include "grown_session.hpp"
 #include "input_stream.hpp"
 #include "report.hpp"
 #include "ringrt/ringrt.hpp"
@@ -24,8 +24,7 @@ namespace bench {
 
 namespace {
 
-constexpr uint32_t kEmbed = 288, kWorkers = 2;
-constexpr std::size_t kBuildBlock = 2048;
+constexpr uint32_t kWorkers = kGrowWorkers;
 
 volatile uint64_t g_sink = 0;
 
@@ -62,23 +61,6 @@ void bandwidth_child(ChildReport& r, uint64_t mib) {
   r.values[1] = read_bandwidth(data.data(), words, 2);
 }
 
-// A session of the model (kWorkers, kChunk, `o`'s store, dtype and max_context) fed
-// `history` tokens, and the input stream that fed it.
-struct GrownSession {
-  std::unique_ptr<ringrt::Model> model;
-  std::unique_ptr<ringrt::Session> session;
-  InputStream input{kEmbed, kBuildBlock, 5};
-};
-
-ringrt::Status grow_session(const std::string& model_path, ringrt::SessionOptions o, uint64_t history,
-                            GrownSession* g) {
-  RINGRT_RETURN_IF_ERROR(ringrt::Model::load(model_path.c_str(), &g->model));
-  o.workers = kWorkers;
-  o.chunk = kChunk;
-  RINGRT_RETURN_IF_ERROR(ringrt::Session::create(*g->model, o, &g->session));
-  return feed(*g->session, g->input, history, kBuildBlock).status;
-}
-
 // values: [0] 1-token median s, [1] 64-token median s, [2] KV bytes at the history, [3] length.
 void append_child(ChildReport& r, const std::string& model_path, uint64_t history, ringrt::KvDtype dtype,
                   int appends) {
@@ -97,15 +79,6 @@ void append_child(ChildReport& r, const std::string& model_path, uint64_t histor
     if (!timed.status.ok()) return r.fail("%s", timed.status.message());
     r.values[k] = timed.append_seconds;
   }
-}
-
-// Writes the store's dirty pages back and drops all of its pages from the page cache.
-bool drop_pages(const std::string& path) {
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return false;
-  const bool ok = fdatasync(fd) == 0 && posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED) == 0;
-  ::close(fd);
-  return ok;
 }
 
 // values: [0] 1-token median s, store pages cached; [1] the same with every page dropped

@@ -44,6 +44,7 @@ void case_stream(Context& ctx);
 void case_memory(Context& ctx);
 void case_balance(Context& ctx);
 void case_kvdtype(Context& ctx);
+void case_page_cache(Context& ctx);
 
 void print_targets(const Context& ctx);
 

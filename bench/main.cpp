@@ -94,6 +94,7 @@ int main(int argc, char** argv) {
     if (ctx.opt.wants("memory")) case_memory(ctx);
     if (ctx.opt.wants("balance")) case_balance(ctx);
     if (ctx.opt.wants("kvdtype")) case_kvdtype(ctx);
+    if (ctx.opt.wants("pagecache")) case_page_cache(ctx);
     print_targets(ctx);
   } catch (const std::exception& e) {
     ctx.fail("benchmark", e.what());

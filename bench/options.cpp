@@ -12,7 +12,7 @@ namespace bench {
 
 namespace {
 
-constexpr const char* kCaseNames[] = {"roofline", "core", "naive", "e2e", "stream", "memory", "balance", "kvdtype"};
+constexpr const char* kCaseNames[] = {"roofline", "core", "naive", "e2e", "stream", "memory", "balance", "kvdtype", "pagecache"};
 
 constexpr const char* kUsage =
     "Usage: ringrt-bench [--case NAME[,NAME...]] [--smoke] [--repeat N]\n"
@@ -28,6 +28,8 @@ constexpr const char* kUsage =
     "            query rows, T = 4K, 16K: each worker's busy time, the imbalance, the speedup\n"
     "  kvdtype   read bandwidth, then 1- and 64-token appends at history 16K with f32, f16\n"
     "            and int8 KV: each against the bandwidth floor and against f32\n"
+    "  pagecache 1-token appends over a file store at history 32K, its pages dropped before each:\n"
+    "            run inside a memory limit (bench/page-cache-limit.sh) for a store beyond the page cache\n"
     "\n"
     "  --smoke     tiny sequence lengths, a few seconds in total (CI)\n"
     "  --repeat N  best of N timed runs per measurement (median of 7N appends for stream)\n"
@@ -53,6 +55,7 @@ Sizes full_sizes() {
   s.balance = {4 * K, 16 * K};
   s.kv_dtype_history = 16 * K;
   s.bandwidth_mib = 512;
+  s.page_cache_history = 32 * K;
   s.ref = 16 * K;
   s.roofline_batches = 15;
   s.roofline_iterations = 200;
@@ -72,6 +75,7 @@ Sizes smoke_sizes() {
   s.balance = {1024};
   s.kv_dtype_history = 1024;
   s.bandwidth_mib = 16;
+  s.page_cache_history = 1024;
   s.ref = 1024;
   s.roofline_batches = 3;
   s.roofline_iterations = 20;
@@ -141,6 +145,7 @@ bool parse_options(int argc, char** argv, Options* out, int* exit_code) {
       v->erase(std::remove_if(v->begin(), v->end(), [&](uint64_t t) { return t > o.max_tokens; }), v->end());
     }
     if (o.sizes.kv_dtype_history > o.max_tokens) o.sizes.kv_dtype_history = 0;
+    if (o.sizes.page_cache_history > o.max_tokens) o.sizes.page_cache_history = 0;
   }
   *out = o;
   return true;

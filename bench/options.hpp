@@ -21,6 +21,7 @@ struct Sizes {
   std::vector<uint64_t> balance; // case 7: 2 workers, contiguous vs striped rows
   uint64_t kv_dtype_history;     // case 8: appends at this history, per KV dtype (0: skipped)
   uint64_t bandwidth_mib;        // case 8: the buffer the read bandwidth is measured over
+  uint64_t page_cache_history;   // case 9: a file store grown to this history (0: skipped)
   uint64_t ref;                  // 16K: targets of cases 2, 3 and 4
   int roofline_batches;          // best-of batches per GEMM (times --repeat)
   int roofline_iterations;       // GEMMs per batch
