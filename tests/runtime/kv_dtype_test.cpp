@@ -167,6 +167,9 @@ TEST(KvDtypeStores, MemoryAndFileStoresKeepEveryNumberWithinItsBound) {
     std::vector<uint8_t> memory(g.bytes());
     MemoryKvStore mem(g, memory.data());
     check_store(&mem, g, T, "memory");
+    // The order each store asks a streaming round to read in (RingReadRuns checks the
+    // ring follows it): a memory store head by head, a file store chunk by chunk.
+    EXPECT_FALSE(mem.reads_chunk_major());
     // Bytes: the numbers (rounded up to 8 bytes), and for int8 a float scale per piece.
     EXPECT_EQ(g.bytes(), (2 * 2 * 3 * T * 5 * number_bytes(dtype) + 7) / 8 * 8 +
                              (dtype == KvDtype::kInt8 ? 2 * 2 * 3 * T * 4 : 0));
@@ -178,6 +181,7 @@ TEST(KvDtypeStores, MemoryAndFileStoresKeepEveryNumberWithinItsBound) {
       uint64_t committed = 0;
       ASSERT_TRUE(file.open(path.c_str(), {1, 2}, false, &committed).ok());
       check_store(&file, g, T, "file");
+      EXPECT_TRUE(file.reads_chunk_major());
     }
     // Resumed: the checksums of the decoded numbers match, and the rows read back the same.
     FileKvStore again(g, staging.data());
