@@ -13,28 +13,31 @@ limit_mib="${1:-64}"
 case "$limit_mib" in
   ''|*[!0-9]*) echo "usage: $0 [LIMIT_MIB] [ringrt-bench options...]" >&2; exit 2 ;;
 esac
+[ "$limit_mib" -ge 16 ] || { echo "page-cache-limit: a limit of $limit_mib MiB is below the 16 MiB a session needs" >&2; exit 2; }
 bench=build/bench/ringrt-bench
 [ -x "$bench" ] || { echo "page-cache-limit: $bench is not built (scripts/build.sh)" >&2; exit 1; }
 [ "$(id -u)" -eq 0 ] || { echo "page-cache-limit: needs root to create a cgroup" >&2; exit 1; }
 
 name="ringrt-page-cache-$$"
-own=$(sed -n 's/^0:://p' /proc/self/cgroup | head -n 1)
-if [ -f /sys/fs/cgroup/cgroup.controllers ]; then  # v2
-  parent="/sys/fs/cgroup${own%/}"
-  grep -qw memory "$parent/cgroup.controllers" 2>/dev/null ||
-    { echo "page-cache-limit: no memory controller in $parent" >&2; exit 1; }
-  group="$parent/$name"
+group=""
+trap '[ -z "$group" ] || rmdir "$group" 2>/dev/null || true' EXIT
+if [ -f /sys/fs/cgroup/cgroup.controllers ]; then  # v2: a child of the root, which may hold processes
+  root=/sys/fs/cgroup
+  grep -qw memory "$root/cgroup.subtree_control" || echo +memory > "$root/cgroup.subtree_control" ||
+    { echo "page-cache-limit: cannot enable the memory controller in $root" >&2; exit 1; }
+  group="$root/$name"
   mkdir "$group"
-  echo $((limit_mib * 1024 * 1024)) > "$group/memory.max"
-else  # v1
+  limit_file="$group/memory.max"
+else  # v1: a child of this shell's own memory cgroup
   own=$(awk -F: '$2 ~ /(^|,)memory(,|$)/ {print $3; exit}' /proc/self/cgroup)
   parent="/sys/fs/cgroup/memory${own%/}"
   [ -d "$parent" ] || { echo "page-cache-limit: no cgroup v1 memory controller at $parent" >&2; exit 1; }
   group="$parent/$name"
   mkdir "$group"
-  echo $((limit_mib * 1024 * 1024)) > "$group/memory.limit_in_bytes"
+  limit_file="$group/memory.limit_in_bytes"
 fi
-trap 'rmdir "$group" 2>/dev/null || true' EXIT
+[ -f "$limit_file" ] || { echo "page-cache-limit: $limit_file is missing (no memory controller there)" >&2; exit 1; }
+echo $((limit_mib * 1024 * 1024)) > "$limit_file"
 echo "page-cache-limit: ringrt-bench --case pagecache in $group, memory limit $limit_mib MiB"
 # A child shell joins the cgroup and becomes the bench; this shell stays outside to remove it.
 bash -c 'echo $$ > "$1/cgroup.procs" && shift && exec "$@"' _ "$group" "$bench" --case pagecache "$@"
