@@ -270,8 +270,9 @@ TEST(KvDtypeModels, EveryModeAndStoreMatchesTheReferenceWithinTheDtypesBound) {
           uint32_t chunk, workers;
           std::size_t piece;
         };
-        // The query ring (whole rounds) and the key split (short rounds, chunk tails).
-        for (const Shape& sh : {Shape{16, 2, T}, Shape{32, 2, 7}, Shape{8, 1, 1}}) {
+        // The query ring (whole rounds) and the key split (short rounds, chunk tails;
+        // pieces of 1 and 3 take the streaming kernel, on 1 and on 2 workers).
+        for (const Shape& sh : {Shape{16, 2, T}, Shape{32, 2, 7}, Shape{8, 1, 1}, Shape{8, 2, 3}}) {
           if (!mode.options.causal && sh.piece != T) continue;  // every append recomputes: one is enough
           SessionOptions o = session_options(sh.chunk, sh.workers, T);
           o.kv_dtype = dtype;
