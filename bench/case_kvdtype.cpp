@@ -155,6 +155,7 @@ void case_kvdtype(Context& ctx) {
     b.add({"2", fixed(bw.values[1] * 1e-9, 1)});
   }
   b.print();
+  stream_kernel_table(ctx, bw.ok() ? bw.values[0] : 0);
   Table t(fmt("case 8b: KV dtypes - appends at history %s (median of %d), %u workers, memory store",
               size_label(T).c_str(), appends, kWorkers),
           {"kv dtype", "KV MiB", "1-token ms", "x floor", "vs f32", "floor vs f32", "at 256 ms", "64-token ms",

@@ -45,6 +45,8 @@ void case_memory(Context& ctx);
 void case_balance(Context& ctx);
 void case_kvdtype(Context& ctx);
 void case_page_cache(Context& ctx);
+// Case 8d (part of kvdtype): the streaming kernel alone against the 1-thread read bandwidth.
+void stream_kernel_table(Context& ctx, double bandwidth_1thread);
 
 void print_targets(const Context& ctx);
 
