@@ -35,6 +35,9 @@ void stream_kernel_child(ChildReport& r, ringrt::KvDtype dtype, std::size_t chun
   const std::size_t per_head = 2 * chunks * kKeys * kDim, total = kHeadsRun * per_head;
   ChunkData d;
   std::size_t elem = 4;
+  if (dtype == ringrt::KvDtype::kF16) d.f16.reserve(total);
+  else if (dtype == ringrt::KvDtype::kInt8) d.i8.reserve(total);
+  else d.f32.reserve(total);
   for (std::size_t i = 0; i < total; ++i) {
     const float x = static_cast<float>((i * 2654435761u) % 1000) / 500.0f - 1.0f;
     if (dtype == ringrt::KvDtype::kF16) d.f16.push_back(ringrt::f32_to_f16(x));
