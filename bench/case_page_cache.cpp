@@ -12,20 +12,16 @@
 #include <fstream>
 #include <string>
 #include <unistd.h>
-#include <vector>
 
 #include "cases.hpp"
 #include "child_process.hpp"
 #include "grown_session.hpp"
 #include "report.hpp"
-#include "timing.hpp"
 #include "ringrt/ringrt.hpp"
 
 namespace bench {
 
 namespace {
-
-constexpr double kModelLayers = 4;  // the Edifice defaults of ctx.model()
 
 // This process's cgroup memory limit in bytes (v2 memory.max, v1
 // memory.limit_in_bytes), or 0 when there is none or it cannot be read.
@@ -51,7 +47,7 @@ uint64_t cgroup_memory_limit() {
 }
 
 // values: [0] 1-token median s, every page of the store dropped before each append;
-// [1] the store's bytes; [2] the session's arena bytes.
+// [1] the store's bytes; [2] the session's arena bytes; [3] one layer's share of [1].
 void page_cache_child(ChildReport& r, const std::string& model_path, const std::string& store, uint64_t history,
                       ringrt::KvDtype dtype, int appends) {
   const std::string spec = "file:" + store;
@@ -62,16 +58,12 @@ void page_cache_child(ChildReport& r, const std::string& model_path, const std::
   GrownSession g;
   const ringrt::Status s = grow_session(model_path, o, history, &g);
   if (!s.ok()) return r.fail("%s", s.message());
-  std::vector<double> cold;
-  for (int i = 0; i < appends; ++i) {
-    if (!drop_pages(store)) return r.fail("cannot drop the pages of %s", store.c_str());
-    const FeedResult one = median_append(*g.session, g.input, 1, 1);
-    if (!one.status.ok()) return r.fail("%s", one.status.message());
-    cold.push_back(one.append_seconds);
-  }
-  r.values[0] = median(cold);
+  const FeedResult cold = median_dropped_append(g, store, appends);
+  if (!cold.status.ok()) return r.fail("%s", cold.status.message());
+  r.values[0] = cold.append_seconds;
   r.values[1] = static_cast<double>(g.session->kv_bytes_stored());
   r.values[2] = static_cast<double>(g.session->plan().arena_bytes);
+  r.values[3] = r.values[1] / g.model->info().num_layers;
 }
 
 }  // namespace
@@ -100,10 +92,10 @@ void case_page_cache(Context& ctx) {
       t.add({ringrt::kv_dtype_name(dtype), "failed"});
       continue;
     }
-    t.add({ringrt::kv_dtype_name(dtype), mib(r.values[1]), mib(r.values[1] / kModelLayers), mib(r.values[2]),
+    t.add({ringrt::kv_dtype_name(dtype), mib(r.values[1]), mib(r.values[3]), mib(r.values[2]),
            fixed(r.values[0] * 1e3, 1), fmt("%.0f", r.values[1] / r.values[0] * 1e-6)});
   }
-  t.note("a layer's share: the history one layer's attention reads in an append (the store / 4 layers);");
+  t.note("a layer's share: the history one layer's attention reads in an append (the store / its layers);");
   t.note("with a memory limit below it plus the arena and the model, readahead is evicted unless used soon:");
   t.note("compare MB/s with case 8c's dropped rate (the disk's, the whole store cached). Set a limit with");
   t.note("bench/page-cache-limit.sh (root; cgroup v1 or v2).");

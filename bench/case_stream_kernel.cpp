@@ -13,7 +13,7 @@
 #include "attention_row.hpp"
 #include "cases.hpp"
 #include "child_process.hpp"
-#include "fp16.hpp"
+#include "kv_codec.hpp"
 #include "report.hpp"
 #include "timing.hpp"
 
@@ -21,37 +21,33 @@ namespace bench {
 
 namespace {
 
-constexpr std::size_t kKeys = 256, kDim = 64, kHeadsRun = 16;
-
-struct ChunkData {
-  std::vector<float> f32;
-  std::vector<uint16_t> f16;
-  std::vector<int8_t> i8;
-  std::vector<float> scales;
-};
+constexpr std::size_t kKeys = 256, kDim = 64, kHeadsRun = 16, kChunkElems = kKeys * kDim;
 
 // values[0]: bytes read per second (best of `batches`); values[1]: the bytes.
 void stream_kernel_child(ChildReport& r, ringrt::KvDtype dtype, std::size_t chunks, int batches) {
-  const std::size_t per_head = 2 * chunks * kKeys * kDim, total = kHeadsRun * per_head;
-  ChunkData d;
-  std::size_t elem = 4;
-  if (dtype == ringrt::KvDtype::kF16) d.f16.reserve(total);
-  else if (dtype == ringrt::KvDtype::kInt8) d.i8.reserve(total);
-  else d.f32.reserve(total);
-  for (std::size_t i = 0; i < total; ++i) {
-    const float x = static_cast<float>((i * 2654435761u) % 1000) / 500.0f - 1.0f;
-    if (dtype == ringrt::KvDtype::kF16) d.f16.push_back(ringrt::f32_to_f16(x));
-    else if (dtype == ringrt::KvDtype::kInt8) d.i8.push_back(static_cast<int8_t>(x * 127));
-    else d.f32.push_back(x);
+  // Per head: `chunks` key chunks ([kKeys][kDim]), then `chunks` Vᵀ chunks
+  // ([kDim][kKeys]), encoded as a store encodes them (KvCodec): a key row or a Vᵀ
+  // column per position, each with its own int8 scale (scale p: position p % kKeys
+  // of chunk p / kKeys, counting every head's key and value chunks in order).
+  const std::size_t per_head = 2 * chunks * kChunkElems, total = kHeadsRun * per_head, positions = total / kDim;
+  const ringrt::KvCodec codec{dtype};
+  const std::size_t elem = codec.element_bytes();
+  std::vector<uint8_t> data(total * elem);
+  std::vector<float> scales(positions), piece(kDim);
+  for (std::size_t p = 0; p < positions; ++p) {
+    for (std::size_t e = 0; e < kDim; ++e) {
+      piece[e] = static_cast<float>(((p * kDim + e) * 2654435761u) % 1000) / 500.0f - 1.0f;
+    }
+    const std::size_t chunk = p / kKeys, pos = p % kKeys;
+    const bool value = chunk % (2 * chunks) >= chunks;
+    const std::size_t offset = chunk * kChunkElems + (value ? pos : pos * kDim);
+    codec.encode(piece.data(), kDim, data.data() + offset * elem, value ? kKeys : 1, &scales[p]);
   }
-  if (dtype == ringrt::KvDtype::kF16) elem = 2;
-  if (dtype == ringrt::KvDtype::kInt8) elem = 1, d.scales.assign(total / kDim, 1.0f / 127);
-  const auto base = [&](std::size_t offset) -> const void* {
-    if (dtype == ringrt::KvDtype::kF16) return d.f16.data() + offset;
-    if (dtype == ringrt::KvDtype::kInt8) return d.i8.data() + offset;
-    return d.f32.data() + offset;
+  // Chunk c's view: its elements and, for int8, its kKeys scales.
+  const auto view = [&](std::size_t c, std::size_t stride) {
+    return ringrt::KvChunkView{dtype, data.data() + c * kChunkElems * elem, stride,
+                               codec.scaled() ? scales.data() + c * kKeys : nullptr};
   };
-  const float* scales = d.scales.empty() ? nullptr : d.scales.data();
   std::vector<float> q(kDim, 0.05f), o(kDim), scratch(ringrt::attention_row_scratch_floats(kKeys));
   double best = 1e30, sink = 0;
   for (int b = 0; b <= batches; ++b) {  // batch 0 is a warm-up
@@ -59,14 +55,13 @@ void stream_kernel_child(ChildReport& r, ringrt::KvDtype dtype, std::size_t chun
     for (std::size_t h = 0; h < kHeadsRun; ++h) {
       float m = -INFINITY, s = 0;
       for (float& x : o) x = 0;
-      const std::size_t k0 = h * per_head, v0 = k0 + chunks * kKeys * kDim;
       for (std::size_t c = 0; c < chunks; ++c) {
         ringrt::AttentionRow row{};
         row.keys = kKeys;
         row.dim = kDim;
         row.q = q.data();
-        row.k = {dtype, base(k0 + c * kKeys * kDim), kDim, scales ? scales + (k0 + c * kKeys * kDim) / kDim : nullptr};
-        row.vt = {dtype, base(v0 + c * kKeys * kDim), kKeys, scales ? scales + (v0 + c * kKeys * kDim) / kDim : nullptr};
+        row.k = view(h * 2 * chunks + c, kDim);
+        row.vt = view(h * 2 * chunks + chunks + c, kKeys);
         row.lo = 0;
         row.hi = kKeys;
         row.o = o.data();
@@ -80,7 +75,7 @@ void stream_kernel_child(ChildReport& r, ringrt::KvDtype dtype, std::size_t chun
     }
     if (b > 0) best = std::min(best, now_seconds() - t0);
   }
-  const double bytes = static_cast<double>(total) * elem + (scales ? total / kDim * 4.0 : 0);
+  const double bytes = static_cast<double>(positions) * codec.piece_bytes(kDim);
   r.values[0] = bytes / best;
   r.values[1] = bytes;
   r.values[2] = sink;  // used: the kernel's work cannot be optimised away

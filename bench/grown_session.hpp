@@ -28,4 +28,8 @@ ringrt::Status grow_session(const std::string& model_path, ringrt::SessionOption
 // Writes the file's dirty pages back and drops all of its pages from the page cache.
 bool drop_pages(const std::string& path);
 
+// Times `appends` 1-token appends to g, each after the pages of the store file at
+// `store` are dropped; append_seconds is their median.
+FeedResult median_dropped_append(GrownSession& g, const std::string& store, int appends);
+
 }  // namespace bench
