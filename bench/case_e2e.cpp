@@ -17,13 +17,6 @@ namespace {
 constexpr uint32_t kEmbed = 288, kLayers = 4;
 constexpr std::size_t kAppendBlock = 2048;
 
-// Attention (causal, 2 T^2 H per layer) plus the dense layers (input projection,
-// qkv, out, up, down: 2 T (E H + 12 L H^2)).
-double e2e_flops(uint64_t T) {
-  const double t = static_cast<double>(T), H = kHidden;
-  return kLayers * causal_attention_flops(T, kHidden) + 2 * t * (kEmbed * H + 12.0 * kLayers * H * H);
-}
-
 void e2e_child(ChildReport& r, const std::string& model_path, uint64_t tokens, int workers, int repeat) {
   std::unique_ptr<ringrt::Model> model;
   ringrt::Status s = ringrt::Model::load(model_path.c_str(), &model);
@@ -48,6 +41,11 @@ void e2e_child(ChildReport& r, const std::string& model_path, uint64_t tokens, i
 }
 
 }  // namespace
+
+double e2e_flops(uint64_t T) {
+  const double t = static_cast<double>(T), H = kHidden;
+  return kLayers * causal_attention_flops(T, kHidden) + 2 * t * (kEmbed * H + 12.0 * kLayers * H * H);
+}
 
 void case_e2e(Context& ctx) {
   Table t("case 4: end to end - Edifice defaults (E 288, H 256, 4 heads, 4 layers), memory store, chunk 256",

@@ -55,4 +55,9 @@ inline double causal_attention_flops(uint64_t T, uint32_t H) {
   return 2.0 * static_cast<double>(T) * static_cast<double>(T) * H;
 }
 
+// Flops of the Edifice default model over T tokens (case 4): causal attention, 2 T^2 H
+// per layer, plus the dense layers (input projection, qkv, out, up, down: 2 T (E H +
+// 12 L H^2)).
+double e2e_flops(uint64_t T);
+
 }  // namespace bench

@@ -117,7 +117,7 @@ void print_targets(const Context& ctx) {
       }
       const double log_t = std::log(static_cast<double>(b) / a);
       const double e = std::log(eb->seconds / ea->seconds) / log_t;
-      const double model = std::log(eb->gflops * eb->seconds / (ea->gflops * ea->seconds)) / log_t;
+      const double model = std::log(e2e_flops(b) / e2e_flops(a)) / log_t;
       t.add({name, fmt("%.2f (flop model %.2f)", e, model), verdict(std::fabs(e - model) <= 0.1)});
     }
   }
